@@ -1,0 +1,380 @@
+// The API contract of corrald as zod schemas: the single source of truth. The
+// server validates params with these, the clients take their TypeScript types
+// from them, rpc.discover and corral-rpc(7) are generated from them. A method
+// exists when it is in `methods`; each entry says its params, result, the error
+// reasons it can answer with, whether the read-only socket serves it, and an
+// example used by the manual.
+import { z } from 'zod';
+import type { ErrorReason } from './errors.js';
+
+export const API_VERSION = '1.0';
+
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const INIT_PROCESS = 'init';
+
+export const Id = z
+  .string()
+  .regex(ID_PATTERN, 'must be 1-64 letters, digits, "_", "." or "-", starting with a letter or digit')
+  .describe('container or process id: ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$');
+
+export const Signal = z
+  .union([
+    z.string().regex(/^(SIG)?[A-Z0-9+-]{2,12}$/i, 'must be a signal name such as "SIGTERM" or "TERM"'),
+    z.number().int().min(1).max(64),
+  ])
+  .describe('a signal name ("SIGTERM", "TERM") or number (15)');
+
+export const Labels = z.record(z.string().max(256), z.string().max(4096)).describe('free-form key/value labels');
+
+export const Timestamp = z.string().describe('RFC 3339 time');
+
+export const ContainerState = z.enum(['created', 'running', 'paused', 'stopped']);
+export const ProcessState = z.enum(['created', 'running', 'exited']);
+
+export const Process = z.object({
+  id: Id,
+  pid: z.number().int().nullable().describe('host pid; null once it exited or before it is known'),
+  args: z.array(z.string()),
+  state: ProcessState,
+  exitStatus: z.number().int().optional().describe('exit code; 128+N for a process killed by signal N'),
+  exitReason: z.string().optional().describe('why the exit code is not the process\'s own (e.g. monitor lost)'),
+  startedAt: Timestamp,
+  exitedAt: Timestamp.optional(),
+});
+
+export const Container = z.object({
+  id: Id,
+  bundle: z.string(),
+  state: ContainerState,
+  pid: z.number().int().nullable().describe("init's host pid; null when stopped"),
+  labels: Labels,
+  createdAt: Timestamp,
+  startedAt: Timestamp.optional(),
+  exitStatus: z.number().int().optional(),
+  exitReason: z.string().optional(),
+  exitedAt: Timestamp.optional(),
+  processes: z.array(Process),
+});
+
+export const LogLine = z.object({
+  time: Timestamp,
+  stream: z.enum(['stdout', 'stderr']),
+  text: z.string(),
+});
+
+export const EventType = z.enum([
+  'container.create',
+  'container.start',
+  'container.pause',
+  'container.resume',
+  'container.update',
+  'container.delete',
+  'container.state',
+  'process.start',
+  'process.exit',
+  'process.delete',
+  'container.oom',
+  'events.synced',
+]);
+
+export const Event = z.object({
+  seq: z.number().int().describe('grows by one per event; container.state and events.synced of a snapshot carry the seq they were taken at'),
+  time: Timestamp,
+  type: EventType,
+  id: Id.optional().describe('container id (absent on events.synced)'),
+  processId: Id.optional(),
+  pid: z.number().int().optional(),
+  exitStatus: z.number().int().optional(),
+  exitReason: z.string().optional(),
+  container: Container.optional().describe('the whole container, on container.state (snapshot) and after changes'),
+});
+
+export const Resources = z.strictObject({
+  memoryLimitBytes: z.number().int().positive().optional(),
+  cpuShares: z.number().int().min(2).max(262144).optional(),
+  cpuQuota: z.number().int().min(-1).optional(),
+  cpuPeriod: z.number().int().min(1000).max(1000000).optional(),
+  pidsLimit: z.number().int().min(-1).optional(),
+});
+
+export const User = z.strictObject({
+  uid: z.number().int().min(0),
+  gid: z.number().int().min(0),
+  additionalGids: z.array(z.number().int().min(0)).optional(),
+});
+
+const Empty = z.strictObject({});
+const Ok = z.strictObject({});
+const Exit = z.object({ exitStatus: z.number().int(), exitedAt: Timestamp, exitReason: z.string().optional() });
+const TimeoutMs = z.number().int().min(0).max(24 * 3600 * 1000).describe('give up with `timeout` after this many ms');
+const SubscriptionId = z.string().min(1).max(64);
+
+interface MethodSpec<P extends z.ZodType, R extends z.ZodType> {
+  summary: string;
+  params: P;
+  result: R;
+  errors: ErrorReason[];
+  /** Served by the read-only socket: changes nothing. */
+  readOnly: boolean;
+  example: Record<string, unknown>;
+}
+const method = <P extends z.ZodType, R extends z.ZodType>(spec: MethodSpec<P, R>) => spec;
+
+export const methods = {
+  'daemon.version': method({
+    summary: 'Versions of corrald, its API, the OCI runtime and the monitor.',
+    params: Empty,
+    result: z.object({
+      version: z.string(),
+      apiVersion: z.string(),
+      runtime: z.object({ path: z.string(), version: z.string() }),
+      monitor: z.object({ path: z.string(), version: z.string() }),
+    }),
+    errors: [],
+    readOnly: true,
+    example: {},
+  }),
+  'daemon.info': method({
+    summary: 'Where corrald keeps its files, how long it has run, and how many containers are in each state.',
+    params: Empty,
+    result: z.object({
+      pid: z.number().int(),
+      root: z.string(),
+      state: z.string(),
+      socket: z.string(),
+      readOnlySocket: z.string().optional(),
+      uptimeSeconds: z.number(),
+      logSizeMax: z.number().int().describe('bytes kept per process log before conmon rotates it; -1 is unlimited'),
+      machine: z.object({ cpus: z.number().int(), memoryBytes: z.number().int() }),
+      containers: z.object({
+        total: z.number().int(),
+        created: z.number().int(),
+        running: z.number().int(),
+        paused: z.number().int(),
+        stopped: z.number().int(),
+      }),
+    }),
+    errors: [],
+    readOnly: true,
+    example: {},
+  }),
+  'rpc.discover': method({
+    summary: 'An OpenRPC 1.x document of every method, generated from the schemas.',
+    params: Empty,
+    result: z.record(z.string(), z.unknown()),
+    errors: [],
+    readOnly: true,
+    example: {},
+  }),
+  'container.create': method({
+    summary: 'Create a container from an OCI bundle; with start: true also start it.',
+    params: z.strictObject({
+      id: Id,
+      bundle: z.string().min(1).describe('absolute path of a folder with config.json and the root filesystem'),
+      labels: Labels.optional(),
+      start: z.boolean().optional().describe('start it too, in the same call'),
+    }),
+    result: Container,
+    errors: ['already_exists', 'invalid_bundle', 'runtime_error', 'unavailable'],
+    readOnly: false,
+    example: { id: 'web', bundle: '/var/lib/corral/bundles/demo', start: true },
+  }),
+  'container.start': method({
+    summary: 'Start a created container.',
+    params: z.strictObject({ id: Id }),
+    result: Container,
+    errors: ['not_found', 'invalid_state', 'runtime_error'],
+    readOnly: false,
+    example: { id: 'web' },
+  }),
+  'container.list': method({
+    summary: 'Every container, optionally only those in one state or carrying all the given labels.',
+    params: z.strictObject({ state: ContainerState.optional(), labels: Labels.optional() }),
+    result: z.object({ containers: z.array(Container) }),
+    errors: [],
+    readOnly: true,
+    example: { state: 'running' },
+  }),
+  'container.get': method({
+    summary: 'One container with its processes.',
+    params: z.strictObject({ id: Id }),
+    result: Container,
+    errors: ['not_found'],
+    readOnly: true,
+    example: { id: 'web' },
+  }),
+  'container.pause': method({
+    summary: 'Freeze every process of a running container.',
+    params: z.strictObject({ id: Id }),
+    result: Container,
+    errors: ['not_found', 'invalid_state', 'runtime_error'],
+    readOnly: false,
+    example: { id: 'web' },
+  }),
+  'container.resume': method({
+    summary: 'Thaw a paused container.',
+    params: z.strictObject({ id: Id }),
+    result: Container,
+    errors: ['not_found', 'invalid_state', 'runtime_error'],
+    readOnly: false,
+    example: { id: 'web' },
+  }),
+  'container.kill': method({
+    summary: "Send a signal to the container's init process, or with all: true to every process in it.",
+    params: z.strictObject({ id: Id, signal: Signal.optional(), all: z.boolean().optional() }),
+    result: Ok,
+    errors: ['not_found', 'invalid_state', 'invalid_params', 'runtime_error'],
+    readOnly: false,
+    example: { id: 'web', signal: 'SIGTERM' },
+  }),
+  'container.wait': method({
+    summary: "Wait for the container's init process to exit; answers at once if it has.",
+    params: z.strictObject({ id: Id, timeoutMs: TimeoutMs.optional() }),
+    result: Exit,
+    errors: ['not_found', 'timeout'],
+    readOnly: true,
+    example: { id: 'web', timeoutMs: 10000 },
+  }),
+  'container.stats': method({
+    summary: 'CPU, memory and pid counts of a running or paused container, from its cgroups.',
+    params: z.strictObject({ id: Id }),
+    result: z.object({
+      cpu: z.object({ usageNs: z.number() }),
+      memory: z.object({ usageBytes: z.number(), limitBytes: z.number() }),
+      pids: z.object({ current: z.number(), limit: z.number() }),
+    }),
+    errors: ['not_found', 'invalid_state', 'runtime_error'],
+    readOnly: true,
+    example: { id: 'web' },
+  }),
+  'container.update': method({
+    summary: 'Change the resource limits of a created, running or paused container.',
+    params: z.strictObject({ id: Id, resources: Resources }),
+    result: Container,
+    errors: ['not_found', 'invalid_state', 'runtime_error', 'unavailable'],
+    readOnly: false,
+    example: { id: 'web', resources: { memoryLimitBytes: 268435456, pidsLimit: 100 } },
+  }),
+  'container.delete': method({
+    summary: 'Delete a container and every file corral keeps for it; a running one only with force (SIGKILL first).',
+    params: z.strictObject({ id: Id, force: z.boolean().optional() }),
+    result: Ok,
+    errors: ['not_found', 'invalid_state', 'runtime_error'],
+    readOnly: false,
+    example: { id: 'web', force: true },
+  }),
+  'process.list': method({
+    summary: 'The processes corral started in a container: init and every exec.',
+    params: z.strictObject({ id: Id }),
+    result: z.object({ processes: z.array(Process) }),
+    errors: ['not_found'],
+    readOnly: true,
+    example: { id: 'web' },
+  }),
+  'process.exec': method({
+    summary: 'Run another process in a running container; its exit code is kept until process.delete.',
+    params: z.strictObject({
+      id: Id,
+      processId: Id,
+      args: z.array(z.string()).min(1, 'must name the program to run'),
+      env: z.array(z.string().regex(/^[^=]+=/, 'must be NAME=value')).optional(),
+      cwd: z.string().startsWith('/', 'must be an absolute path').optional(),
+      user: User.optional(),
+    }),
+    result: Process,
+    errors: ['not_found', 'already_exists', 'invalid_state', 'runtime_error'],
+    readOnly: false,
+    example: { id: 'web', processId: 'sh1', args: ['/bin/sh', '-c', 'echo hi'] },
+  }),
+  'process.kill': method({
+    summary: 'Send a signal to one process of a container.',
+    params: z.strictObject({ id: Id, processId: Id, signal: Signal.optional() }),
+    result: Ok,
+    errors: ['not_found', 'invalid_state', 'invalid_params', 'runtime_error'],
+    readOnly: false,
+    example: { id: 'web', processId: 'sh1', signal: 'KILL' },
+  }),
+  'process.wait': method({
+    summary: 'Wait for one process to exit; answers at once if it has.',
+    params: z.strictObject({ id: Id, processId: Id, timeoutMs: TimeoutMs.optional() }),
+    result: Exit,
+    errors: ['not_found', 'timeout'],
+    readOnly: true,
+    example: { id: 'web', processId: 'sh1', timeoutMs: 5000 },
+  }),
+  'process.logs': method({
+    summary: "A process's output from its log; with follow: true new lines arrive as process.log notifications.",
+    params: z.strictObject({
+      id: Id,
+      processId: Id.optional().describe('default "init"'),
+      stream: z.enum(['stdout', 'stderr']).optional().describe('only this stream'),
+      tail: z.number().int().min(0).max(100000).optional().describe('only the last N lines'),
+      follow: z.boolean().optional(),
+    }),
+    result: z.object({ lines: z.array(LogLine), subscription: SubscriptionId.optional() }),
+    errors: ['not_found', 'limit_exceeded'],
+    readOnly: true,
+    example: { id: 'web', tail: 20 },
+  }),
+  'process.delete': method({
+    summary: 'Forget an exited exec process and its log.',
+    params: z.strictObject({ id: Id, processId: Id }),
+    result: Ok,
+    errors: ['not_found', 'invalid_state'],
+    readOnly: false,
+    example: { id: 'web', processId: 'sh1' },
+  }),
+  'events.subscribe': method({
+    summary: 'Receive events as notifications; since replays what was missed, snapshot starts with every container.',
+    params: z.strictObject({
+      types: z.array(EventType).optional(),
+      ids: z.array(Id).optional(),
+      since: z.number().int().min(0).optional().describe('replay events with a greater seq'),
+      snapshot: z.boolean().optional().describe('first one container.state per container, then events.synced'),
+    }),
+    result: z.object({ subscription: SubscriptionId, seq: z.number().int().describe('the last seq so far') }),
+    errors: ['invalid_state', 'limit_exceeded'],
+    readOnly: true,
+    example: { snapshot: true },
+  }),
+  'events.unsubscribe': method({
+    summary: 'End a subscription (events or a followed log).',
+    params: z.strictObject({ subscription: SubscriptionId }),
+    result: Ok,
+    errors: ['not_found'],
+    readOnly: true,
+    example: { subscription: 's1' },
+  }),
+} as const;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export const methodNames = Object.keys(methods) as MethodName[];
+export type ParamsOf<M extends MethodName> = z.input<Methods[M]['params']>;
+export type ResultOf<M extends MethodName> = z.output<Methods[M]['result']>;
+
+/** Notifications the server sends; `method` of the JSON-RPC notification. */
+export const notifications = {
+  event: z.object({ subscription: SubscriptionId, event: Event }),
+  'process.log': z.object({
+    subscription: SubscriptionId,
+    id: Id,
+    processId: Id,
+    line: LogLine.optional(),
+    end: z.boolean().optional().describe('the process exited or the container went away: no more lines'),
+  }),
+  'events.overflow': z.object({
+    subscription: SubscriptionId,
+    lastSeq: z.number().int().describe('resubscribe with since: lastSeq to continue'),
+  }),
+} as const;
+export type NotificationName = keyof typeof notifications;
+export type NotificationOf<N extends NotificationName> = z.output<(typeof notifications)[N]>;
+
+export type ContainerT = z.output<typeof Container>;
+export type ProcessT = z.output<typeof Process>;
+export type EventT = z.output<typeof Event>;
+export type LogLineT = z.output<typeof LogLine>;
+export type ContainerStateT = z.output<typeof ContainerState>;
+export type EventTypeT = z.output<typeof EventType>;
+export type ResourcesT = z.output<typeof Resources>;
