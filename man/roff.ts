@@ -7,12 +7,12 @@
 // it does not know how to write it refuses loudly rather than emitting roff
 // that `groff -ww` (or a reader) would stumble on.
 
-// Characters the pages use beyond ASCII, as groff's portable special characters.
+// Characters the pages use beyond ASCII, as groff's special characters. Only
+// those that have a fallback on the ascii device (man under LANG=C): arrows up
+// and down have none, so they are not here and a key is written as a word.
 const SPECIAL: Record<string, string> = {
   '\u2014': '\\(em', // —
   '\u2013': '\\(en', // –
-  '\u2191': '\\(ua', // ↑
-  '\u2193': '\\(da', // ↓
   '\u2190': '\\(<-', // ←
   '\u2192': '\\(->', // →
   '\u2194': '\\(<>', // ↔
