@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+// corrald's entry point: parses the flags, takes the --state lock, restores
+// every container from disk, then serves the API sockets. SIGTERM and SIGINT
+// close the sockets and exit, leaving the containers (and their conmon
+// monitors) running; a SIGKILL does the same, less tidily, and the next start
+// picks everything up. Exit codes: 0 clean stop, 1 start-up failure, 2 usage.
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { pino, type Logger } from 'pino';
+import { CorralError } from '../shared/errors.js';
+import { VERSION } from '../shared/version.js';
+import { helpText, parseArgs, type Config } from './config.js';
+import { handlers } from './methods/index.js';
+import { Runc } from './oci/runc.js';
+import { Layout } from './runtime/layout.js';
+import { bootId } from './runtime/procinfo.js';
+import { Dispatcher } from './server/dispatch.js';
+import { ApiServer } from './server/server.js';
+import { EventBus } from './supervisor/events.js';
+import { recover } from './supervisor/recovery.js';
+import { Supervisor } from './supervisor/supervisor.js';
+
+/** `conmon --version` and `runc --version` answer at once; a hung binary must not hang daemon.version. */
+const VERSION_TIMEOUT_MS = 10_000;
+const LOCK_FILE = 'corrald.pid';
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  if (parsed.kind === 'help') return void process.stdout.write(helpText() + '\n');
+  if (parsed.kind === 'version') return void process.stdout.write(`corrald ${VERSION}\n`);
+  const config = parsed.config;
+  const log = pino({ name: 'corrald', level: config.logLevel }, pino.destination({ fd: 2, sync: true }));
+  if (process.getuid?.() !== 0) fatal(log, 'corrald must run as root: runc and conmon need it');
+  try {
+    await run(config, log);
+  } catch (err) {
+    fatal(log, (err as Error).message, err);
+  }
+}
+
+function fatal(log: Logger, message: string, err?: unknown): never {
+  log.fatal({ err }, message);
+  process.stderr.write(`corrald: ${message}\n`);
+  process.exit(1);
+}
+
+async function run(config: Config, log: Logger): Promise<void> {
+  await fsp.mkdir(config.root, { recursive: true, mode: 0o700 });
+  await fsp.mkdir(config.state, { recursive: true, mode: 0o711 });
+  await takeLock(path.join(config.state, LOCK_FILE));
+
+  const runtimePath = resolveBinary(config.runtime);
+  const conmonPath = resolveBinary(config.conmon);
+  for (const [flag, p] of [['--runtime', runtimePath], ['--conmon', conmonPath]] as const) {
+    if (!fs.existsSync(p)) log.error({ path: p }, `${p} is missing: calls that need it will fail until it is installed (check ${flag})`);
+  }
+  const layout = new Layout(config.root, config.state);
+  await fsp.mkdir(layout.runcRoot, { recursive: true, mode: 0o700 });
+  const runc = new Runc(runtimePath, layout.runcRoot);
+  const bus = new EventBus(layout.eventsFile, config.eventHistory, (err) => log.error({ err }, 'cannot append to the event history'));
+  const loaded = bus.load();
+  if (loaded.skipped) log.warn(loaded, 'skipped unreadable lines of the event history');
+  const sup = new Supervisor({ layout, runc, conmon: conmonPath, runtimePath, logSizeMax: config.logSizeMax, bootId: bootId() }, bus, log);
+  await recover(sup);
+  sup.startReconciling();
+
+  const startedAt = Date.now();
+  let versions: Awaited<ReturnType<Parameters<typeof handlers>[0]['versions']>> | undefined;
+  const dispatcher = new Dispatcher(
+    handlers({
+      sup,
+      config,
+      startedAt,
+      versions: async () =>
+        (versions ??= {
+          runtime: { path: runtimePath, version: await binaryVersion(runtimePath) },
+          monitor: { path: conmonPath, version: await binaryVersion(conmonPath) },
+        }),
+    }),
+    log,
+  );
+  const server = new ApiServer({ maxConnections: config.maxConnections, maxMessageBytes: config.maxMessageBytes, maxSubscriptions: config.maxSubscriptions, dispatcher, log });
+  await server.listen({ path: config.socket, group: config.group, readOnly: false });
+  if (config.roSocket) await server.listen({ path: config.roSocket, group: config.roGroup, readOnly: true });
+  log.info({ pid: process.pid, containers: sup.containers.size, version: VERSION }, 'corrald ready');
+
+  const stop = async (signal: string) => {
+    log.info({ signal }, 'stopping; containers keep running');
+    sup.close();
+    bus.close();
+    await server.close();
+    await fsp.rm(path.join(config.state, LOCK_FILE), { force: true });
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+/** One corrald per --state: a pid file held by a live corrald refuses a second one. */
+async function takeLock(file: string): Promise<void> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fh = await fsp.open(file, 'wx', 0o644);
+      await fh.writeFile(`${process.pid}\n`);
+      await fh.close();
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number((await fsp.readFile(file, 'utf8').catch(() => '')).trim());
+      if (pid > 0 && pid !== process.pid && isCorrald(pid)) {
+        throw new CorralError('already_exists', `another corrald (pid ${pid}) already uses --state ${path.dirname(file)}; stop it first or pass another --state`);
+      }
+      await fsp.rm(file, { force: true });
+    }
+  }
+  throw new Error(`cannot take the lock ${file}`);
+}
+
+function isCorrald(pid: number): boolean {
+  try {
+    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmd.includes('corrald') || cmd.includes('daemon/main');
+  } catch {
+    return false;
+  }
+}
+
+function resolveBinary(name: string): string {
+  if (name.includes('/')) return path.resolve(name);
+  for (const dir of (process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
+    const p = path.join(dir, name);
+    if (fs.existsSync(p)) return p;
+  }
+  for (const dir of ['/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
+    const p = path.join(dir, name);
+    if (fs.existsSync(p)) return p;
+  }
+  return path.join('/usr/bin', name);
+}
+
+function binaryVersion(bin: string): Promise<string> {
+  return new Promise((resolve) => {
+    execFile(bin, ['--version'], { timeout: VERSION_TIMEOUT_MS }, (err, stdout) => {
+      if (err) return resolve(`unavailable (${(err as NodeJS.ErrnoException).code ?? err.message})`);
+      resolve(/version:?\s+(\S+)/i.exec(stdout)?.[1] ?? stdout.split('\n')[0].trim());
+    });
+  });
+}
+
+void main();

@@ -1,0 +1,130 @@
+// Launches conmon, podman's per-process monitor, for a container's init
+// (`runc create`) or for an exec (`runc exec`), following the protocol checked
+// in docs/conmon.md: two extra pipes (sync fd 3, start fd 4), one byte on the
+// start pipe, then one JSON line on the sync pipe with the pid or runc's error.
+// A thin adapter like podman's: no state logic; runtime failures become typed
+// errors here, at the edge, in runc's own words.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import type { Readable, Writable } from 'node:stream';
+import { CorralError } from '../../shared/errors.js';
+import { lastRuntimeMessage, runtimeError } from './runc.js';
+
+/** conmon answers in ~50 ms here; runc create of a large rootfs on a slow disk can take seconds. */
+export const CONMON_SYNC_TIMEOUT_MS = 60_000;
+
+export interface ConmonLaunch {
+  conmon: string;
+  runtime: string;
+  runcRoot: string;
+  containerId: string;
+  /** Unique per process: conmon's -u (session) and the name runc sees for an exec. */
+  session: string;
+  bundle: string;
+  pidFile: string;
+  conmonPidFile: string;
+  exitDir: string;
+  persistDir: string;
+  logFile: string;
+  socketDir: string;
+  runcLogFile: string;
+  logSizeMax: number;
+  /** For an exec: the OCI process spec file. */
+  execSpecFile?: string;
+}
+
+export function conmonArgs(o: ConmonLaunch): string[] {
+  const args = [
+    '--api-version', '1',
+    '-c', o.containerId,
+    '-u', o.session,
+    '-n', o.containerId,
+    '-r', o.runtime,
+    '--runtime-arg', '--root', '--runtime-arg', o.runcRoot,
+    '--runtime-arg', '--log-format=json', '--runtime-arg', '--log', '--runtime-arg', o.runcLogFile,
+    '-b', o.bundle,
+    '-p', o.pidFile,
+    '-P', o.conmonPidFile,
+    '--exit-dir', o.exitDir,
+    '-0', o.persistDir,
+    '-l', `k8s-file:${o.logFile}`,
+    '--socket-dir-path', o.socketDir,
+    '--log-level', 'warning',
+    '--syslog',
+  ];
+  if (o.logSizeMax > 0) args.push('--log-size-max', String(o.logSizeMax));
+  if (o.execSpecFile) args.push('-e', '--exec-process-spec', o.execSpecFile);
+  return args;
+}
+
+export interface Launched {
+  pid: number;
+  conmonPid: number;
+}
+
+/** Parses conmon's sync message: `{"data": PID}` or `{"data": -1, "message": "..."}`. */
+export function parseSyncMessage(line: string): { pid: number } | { error: string } {
+  let j: { data?: unknown; message?: unknown };
+  try {
+    j = JSON.parse(line);
+  } catch {
+    return { error: `conmon sent an unreadable sync message: ${line.slice(0, 200)}` };
+  }
+  if (typeof j.data === 'number' && j.data > 0) return { pid: j.data };
+  return { error: typeof j.message === 'string' ? j.message.trim() : `conmon reported failure (${String(j.data)})` };
+}
+
+export async function launchConmon(o: ConmonLaunch): Promise<Launched> {
+  const what = o.execSpecFile ? `exec in ${o.containerId}` : `create of ${o.containerId}`;
+  // stdio 0-2 go to /dev/null: the forked conmon outlives us and must never
+  // write into a pipe nobody reads (SIGPIPE would kill it).
+  const child = spawn(o.conmon, conmonArgs(o), {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'],
+    env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
+  });
+  const sync = child.stdio[3] as Readable;
+  const start = child.stdio[4] as Writable;
+  child.unref();
+
+  const line = await new Promise<string | undefined>((resolve, reject) => {
+    let buf = '';
+    let done = false;
+    const finish = (fn: () => void) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sync.destroy();
+      fn();
+    };
+    const timer = setTimeout(() => finish(() => reject(new CorralError('runtime_error', `${what}: conmon gave no pid within ${CONMON_SYNC_TIMEOUT_MS} ms`))), CONMON_SYNC_TIMEOUT_MS);
+    child.once('error', (err: NodeJS.ErrnoException) =>
+      finish(() =>
+        reject(
+          err.code === 'ENOENT'
+            ? new CorralError('unavailable', `the monitor ${o.conmon} is not installed; install conmon (apt-get install conmon) or pass --conmon`, { cause: err })
+            : new CorralError('runtime_error', `${what}: cannot run ${o.conmon}: ${err.message}`, { cause: err }),
+        ),
+      ),
+    );
+    sync.setEncoding('utf8');
+    sync.on('data', (chunk: string) => {
+      buf += chunk;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) finish(() => resolve(buf.slice(0, nl)));
+    });
+    sync.on('end', () => finish(() => resolve(buf.trim() || undefined)));
+    sync.on('error', () => finish(() => resolve(buf.trim() || undefined)));
+    start.on('error', () => {});
+    start.end(Buffer.from([0]));
+  });
+
+  const parsed = line === undefined ? { error: '' } : parseSyncMessage(line);
+  if ('error' in parsed) {
+    const fromLog = lastRuntimeMessage(await fs.readFile(o.runcLogFile, 'utf8').catch(() => ''));
+    const message = parsed.error || fromLog || 'conmon exited without a pid; see the system log (journalctl -t conmon)';
+    throw runtimeError(`${what} failed`, message);
+  }
+  const conmonPid = Number((await fs.readFile(o.conmonPidFile, 'utf8').catch(() => '')).trim());
+  return { pid: parsed.pid, conmonPid: Number.isInteger(conmonPid) && conmonPid > 0 ? conmonPid : 0 };
+}

@@ -1,0 +1,386 @@
+// A container on disk and in the runtime: the seed's New / Load / Start /
+// Pause / Resume / State / Delete / Processes, built on runc and conmon. It
+// owns the records (state.json, one process.json per process) and keeps them
+// consistent with what it asked runc to do; it never decides policy (the
+// supervisor serialises calls per container and reports events) and never
+// assumes a state it did not read from runc or an exit file.
+import fs from 'node:fs/promises';
+import { z } from 'zod';
+import type { ContainerT, ContainerStateT, ProcessT, ResourcesT } from '../../shared/api.js';
+import { INIT_PROCESS } from '../../shared/api.js';
+import { CorralError, errors } from '../../shared/errors.js';
+import { launchConmon } from '../oci/conmon.js';
+import type { Runc, RuncStats, RuncStatus } from '../oci/runc.js';
+import { loadBundle, OciProcess, type OciProcessT } from '../oci/spec.js';
+import { checkTransition, parseExitFile, type Operation } from './decide.js';
+import { readIfExists, readJson, removeAside, writeJsonAtomic } from './files.js';
+import type { Layout } from './layout.js';
+import { startTime } from './procinfo.js';
+import { SIGKILL } from './signals.js';
+
+export interface RuntimeDeps {
+  layout: Layout;
+  runc: Runc;
+  conmon: string;
+  /** Absolute path of the OCI runtime, handed to conmon. */
+  runtimePath: string;
+  logSizeMax: number;
+  bootId: string;
+}
+
+export const ContainerRecord = z.object({
+  id: z.string(),
+  bundle: z.string(),
+  labels: z.record(z.string(), z.string()),
+  createdAt: z.string(),
+  bootId: z.string(),
+  startedAt: z.string().optional(),
+  exitStatus: z.number().int().optional(),
+  exitedAt: z.string().optional(),
+  exitReason: z.string().optional(),
+});
+export type ContainerRecordT = z.output<typeof ContainerRecord>;
+
+export const ProcessRecord = z.object({
+  id: z.string(),
+  session: z.string(),
+  spec: OciProcess,
+  bootId: z.string(),
+  startedAt: z.string(),
+  pid: z.number().int().nullable(),
+  pidStart: z.number().optional(),
+  conmonPid: z.number().int().optional(),
+  conmonStart: z.number().optional(),
+  exitStatus: z.number().int().optional(),
+  exitedAt: z.string().optional(),
+  exitReason: z.string().optional(),
+});
+export type ProcessRecordT = z.output<typeof ProcessRecord>;
+
+export interface ExecOptions {
+  processId: string;
+  args: string[];
+  env?: string[];
+  cwd?: string;
+  user?: { uid: number; gid: number; additionalGids?: number[] };
+}
+
+const now = () => new Date().toISOString();
+
+export class Container {
+  /** runc's last known word on the container while init has not exited. */
+  runcStatus: RuncStatus;
+  readonly processes = new Map<string, ProcessRecordT>();
+
+  constructor(
+    private readonly deps: RuntimeDeps,
+    public record: ContainerRecordT,
+    runcStatus: RuncStatus,
+  ) {
+    this.runcStatus = runcStatus;
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+  get bundle(): string {
+    return this.record.bundle;
+  }
+  get init(): ProcessRecordT | undefined {
+    return this.processes.get(INIT_PROCESS);
+  }
+  get state(): ContainerStateT {
+    const init = this.init;
+    if (!init || init.exitStatus !== undefined) return 'stopped';
+    return this.runcStatus === 'creating' ? 'created' : this.runcStatus === 'stopped' ? 'running' : this.runcStatus;
+  }
+
+  check(op: Operation): void {
+    checkTransition(op, this.id, this.state);
+  }
+
+  /**
+   * New: validates the bundle, writes state.json, then has conmon run `runc
+   * create`, and records init's pid before answering. A failure removes
+   * everything it wrote, so a retry starts clean.
+   */
+  static async create(deps: RuntimeDeps, id: string, bundle: string, labels: Record<string, string>): Promise<Container> {
+    const spec = await loadBundle(bundle);
+    const { layout } = deps;
+    try {
+      await fs.mkdir(layout.containerDir(id));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw errors.alreadyExists(`container ${id}`);
+      throw err;
+    }
+    const c = new Container(deps, { id, bundle, labels, createdAt: now(), bootId: deps.bootId }, 'creating');
+    try {
+      await writeJsonAtomic(layout.stateFile(id), c.record);
+      await c.launch(INIT_PROCESS, spec.process);
+      c.runcStatus = 'created';
+      return c;
+    } catch (err) {
+      await c.destroyQuietly();
+      throw err;
+    }
+  }
+
+  /** Reads the records of container ID; throws when state.json is unreadable. */
+  static async load(deps: RuntimeDeps, id: string, runcStatus: RuncStatus | undefined): Promise<Container> {
+    const record = ContainerRecord.parse(await readJson(deps.layout.stateFile(id)));
+    if (record.id !== id) throw new Error(`state.json names container ${record.id}, not ${id}`);
+    const c = new Container(deps, record, runcStatus ?? 'stopped');
+    const entries = await fs.readdir(deps.layout.containerDir(id), { withFileTypes: true });
+    for (const e of entries) {
+      if (!e.isDirectory() || e.name.startsWith('.')) continue;
+      const raw = await readJson(deps.layout.processFile(id, e.name)).catch(() => undefined);
+      const parsed = ProcessRecord.safeParse(raw);
+      if (parsed.success && parsed.data.id === e.name) c.processes.set(e.name, parsed.data);
+    }
+    return c;
+  }
+
+  /**
+   * Runs conmon for PROCESSID and records its pid. The record is written
+   * before conmon starts (pid null), so a crash in between leaves a record
+   * recovery can finish or roll back.
+   */
+  private async launch(processId: string, spec: OciProcessT): Promise<ProcessRecordT> {
+    const { layout } = this.deps;
+    const id = this.id;
+    await fs.mkdir(layout.processDir(id, processId), { recursive: true });
+    await fs.mkdir(layout.runtimeDir(id, processId), { recursive: true });
+    const rec: ProcessRecordT = {
+      id: processId,
+      session: `${id}.${processId}`,
+      spec,
+      bootId: this.deps.bootId,
+      startedAt: now(),
+      pid: null,
+    };
+    await writeJsonAtomic(layout.processFile(id, processId), rec);
+    this.processes.set(processId, rec);
+    const exec = processId !== INIT_PROCESS;
+    if (exec) await writeJsonAtomic(layout.execSpecFile(id, processId), { ...spec, terminal: false });
+    const launched = await launchConmon({
+      conmon: this.deps.conmon,
+      runtime: this.deps.runtimePath,
+      runcRoot: layout.runcRoot,
+      containerId: id,
+      session: rec.session,
+      bundle: this.bundle,
+      pidFile: layout.pidFile(id, processId),
+      conmonPidFile: layout.conmonPidFile(id, processId),
+      exitDir: layout.runtimeDir(id, processId),
+      persistDir: layout.processDir(id, processId),
+      logFile: layout.logFile(id, processId),
+      socketDir: layout.runtimeDir(id, processId),
+      runcLogFile: layout.runcLogFile(id, processId),
+      logSizeMax: this.deps.logSizeMax,
+      execSpecFile: exec ? layout.execSpecFile(id, processId) : undefined,
+    });
+    rec.pid = launched.pid;
+    rec.pidStart = await startTime(launched.pid);
+    if (launched.conmonPid) {
+      rec.conmonPid = launched.conmonPid;
+      rec.conmonStart = await startTime(launched.conmonPid);
+    }
+    await writeJsonAtomic(layout.processFile(id, processId), rec);
+    return rec;
+  }
+
+  async start(): Promise<void> {
+    this.check('start');
+    await this.deps.runc.start(this.id);
+    this.runcStatus = 'running';
+    this.record = { ...this.record, startedAt: now() };
+    const init = this.init!;
+    init.startedAt = this.record.startedAt!;
+    await writeJsonAtomic(this.deps.layout.stateFile(this.id), this.record);
+    await this.saveProcess(init);
+  }
+
+  async pause(): Promise<void> {
+    this.check('pause');
+    await this.deps.runc.pause(this.id);
+    this.runcStatus = 'paused';
+  }
+
+  async resume(): Promise<void> {
+    this.check('resume');
+    await this.deps.runc.resume(this.id);
+    this.runcStatus = 'running';
+  }
+
+  async kill(signal: number, all: boolean): Promise<void> {
+    this.check('kill');
+    await this.deps.runc.kill(this.id, String(signal), all);
+  }
+
+  /** Signals one process; an exec's pid is checked against its start time so a reused pid is never hit. */
+  async killProcess(processId: string, signal: number): Promise<void> {
+    const p = this.getProcess(processId);
+    if (processId === INIT_PROCESS) return this.kill(signal, false);
+    if (p.exitStatus !== undefined || !p.pid) throw errors.invalidState(`process ${processId} of ${this.id} has already exited (status ${p.exitStatus})`);
+    const st = await startTime(p.pid);
+    if (st === undefined || (p.pidStart !== undefined && st !== p.pidStart)) {
+      throw errors.invalidState(`process ${processId} of ${this.id} is no longer running; its exit is being recorded`);
+    }
+    try {
+      process.kill(p.pid, signal);
+    } catch (err) {
+      throw new CorralError('runtime_error', `cannot signal process ${processId} (pid ${p.pid}): ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async exec(o: ExecOptions): Promise<ProcessRecordT> {
+    this.check('exec');
+    if (this.processes.has(o.processId)) throw errors.alreadyExists(`process ${o.processId} in container ${this.id}`);
+    const base = this.init!.spec;
+    const spec: OciProcessT = {
+      ...base,
+      terminal: false,
+      args: o.args,
+      env: o.env ?? base.env,
+      cwd: o.cwd ?? base.cwd,
+      user: o.user ?? base.user,
+    };
+    try {
+      return await this.launch(o.processId, spec);
+    } catch (err) {
+      this.processes.delete(o.processId);
+      await removeAside(this.deps.layout.processDir(this.id, o.processId)).catch(() => {});
+      await removeAside(this.deps.layout.runtimeDir(this.id, o.processId)).catch(() => {});
+      throw err;
+    }
+  }
+
+  async stats(): Promise<RuncStats> {
+    this.check('stats');
+    return this.deps.runc.stats(this.id);
+  }
+
+  async update(resources: ResourcesT): Promise<void> {
+    this.check('update');
+    await this.deps.runc.update(this.id, resources);
+  }
+
+  /** Reads the exit file of PROCESSID: its code, or undefined while it runs. */
+  async readExit(processId: string): Promise<number | undefined> {
+    const { layout } = this.deps;
+    return (
+      parseExitFile(await readIfExists(layout.exitFile(this.id, processId))) ??
+      parseExitFile(await readIfExists(layout.monitorExitFile(this.id, processId)))
+    );
+  }
+
+  async oomKilled(processId: string): Promise<boolean> {
+    return (await readIfExists(this.deps.layout.oomFile(this.id, processId))) !== undefined;
+  }
+
+  /** Marks an exit in memory; saveExit then writes it. Split so the event can be emitted in between. */
+  noteExit(processId: string, status: number, reason?: string): ProcessRecordT {
+    const p = this.getProcess(processId);
+    const exitedAt = now();
+    Object.assign(p, { exitStatus: status, exitedAt, exitReason: reason });
+    if (processId === INIT_PROCESS) {
+      this.runcStatus = 'stopped';
+      this.record = { ...this.record, exitStatus: status, exitedAt, exitReason: reason };
+    }
+    return p;
+  }
+
+  /** Writes an exit to process.json and, for init, to state.json (survives the exit file's loss and a reboot). */
+  async saveExit(processId: string): Promise<void> {
+    await this.saveProcess(this.getProcess(processId));
+    if (processId === INIT_PROCESS) await writeJsonAtomic(this.deps.layout.stateFile(this.id), this.record);
+  }
+
+  async saveProcess(p: ProcessRecordT): Promise<void> {
+    await writeJsonAtomic(this.deps.layout.processFile(this.id, p.id), p);
+  }
+
+  /** Forgets an exited exec process: its record, log and runtime folder. */
+  async deleteProcess(processId: string): Promise<void> {
+    const p = this.getProcess(processId);
+    if (processId === INIT_PROCESS) throw errors.invalidState(`the init process cannot be deleted on its own; delete container ${this.id}`);
+    if (p.exitStatus === undefined) throw errors.invalidState(`process ${processId} of ${this.id} is still running; kill it first (process.kill)`);
+    await removeAside(this.deps.layout.processDir(this.id, processId));
+    await removeAside(this.deps.layout.runtimeDir(this.id, processId));
+    this.processes.delete(processId);
+  }
+
+  /** Removes the container from runc and both folders. The caller has made sure init has exited (or forces). */
+  async delete(): Promise<void> {
+    const st = await this.deps.runc.state(this.id);
+    if (st) {
+      try {
+        await this.deps.runc.delete(this.id, st.status !== 'stopped');
+      } catch (err) {
+        if (!(err instanceof CorralError && err.reason === 'not_found')) throw err;
+      }
+    }
+    await removeAside(this.deps.layout.containerDir(this.id));
+    await removeAside(this.deps.layout.runtimeContainerDir(this.id));
+  }
+
+  /** Best-effort teardown after a failed create: nothing may be left behind. */
+  async destroyQuietly(): Promise<void> {
+    const st = await this.deps.runc.state(this.id).catch(() => undefined);
+    if (st) await this.deps.runc.delete(this.id, true).catch(() => {});
+    for (const p of this.processes.values()) {
+      if (p.conmonPid) {
+        try {
+          process.kill(p.conmonPid, SIGKILL);
+        } catch {
+          // already gone
+        }
+      }
+    }
+    await removeAside(this.deps.layout.containerDir(this.id)).catch(() => {});
+    await removeAside(this.deps.layout.runtimeContainerDir(this.id)).catch(() => {});
+  }
+
+  getProcess(processId: string): ProcessRecordT {
+    const p = this.processes.get(processId);
+    if (!p) throw errors.notFound(`process ${processId} in container ${this.id}`, 'list them with process.list');
+    return p;
+  }
+
+  processView(p: ProcessRecordT): ProcessT {
+    const exited = p.exitStatus !== undefined;
+    const created = p.id === INIT_PROCESS && !exited && this.state === 'created';
+    return {
+      id: p.id,
+      pid: exited ? null : p.pid,
+      args: p.spec.args,
+      state: exited ? 'exited' : created ? 'created' : 'running',
+      ...(exited ? { exitStatus: p.exitStatus, exitedAt: p.exitedAt } : {}),
+      ...(p.exitReason ? { exitReason: p.exitReason } : {}),
+      startedAt: p.startedAt,
+    };
+  }
+
+  view(): ContainerT {
+    const state = this.state;
+    const init = this.init;
+    const r = this.record;
+    return {
+      id: r.id,
+      bundle: r.bundle,
+      state,
+      pid: state === 'stopped' ? null : (init?.pid ?? null),
+      labels: r.labels,
+      createdAt: r.createdAt,
+      ...(r.startedAt ? { startedAt: r.startedAt } : {}),
+      ...(r.exitStatus !== undefined ? { exitStatus: r.exitStatus, exitedAt: r.exitedAt } : {}),
+      ...(r.exitReason ? { exitReason: r.exitReason } : {}),
+      processes: [...this.processes.values()].filter((p) => p.pid !== null || p.exitStatus !== undefined).map((p) => this.processView(p)),
+    };
+  }
+
+  /** Folder names, for tests and leak checks. */
+  get paths(): { dir: string; runtimeDir: string } {
+    return { dir: this.deps.layout.containerDir(this.id), runtimeDir: this.deps.layout.runtimeContainerDir(this.id) };
+  }
+}

@@ -1,0 +1,99 @@
+// Crash-safe file operations for corral's records: atomic JSON writes (temp
+// file, fsync, rename, fsync of the folder) so a crash leaves the old or the
+// new file and never a torn one, and deletes that rename the folder aside
+// before removing it so a crash mid-delete never leaves half a container.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { DELETING_PREFIX } from './layout.js';
+
+const TEMP_SUFFIX = '.tmp';
+
+export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
+  const fh = await fs.open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } catch (err) {
+    await fh.close();
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  await fh.close();
+  try {
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  await syncDir(dir);
+}
+
+export const writeJsonAtomic = (file: string, value: unknown) => writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await fs.open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Leftover temp files of interrupted atomic writes: safe to remove, never read. */
+export const isTempFile = (name: string) => name.startsWith('.') && name.endsWith(TEMP_SUFFIX);
+
+export async function readJson(file: string): Promise<unknown> {
+  return JSON.parse(await fs.readFile(file, 'utf8'));
+}
+
+/** Reads a file or answers undefined when it does not exist. */
+export async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+export async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.lstat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Renames DIR to a hidden sibling, then removes it. The rename is the commit
+ * point: after it the folder is no longer a container, whatever happens next.
+ * Never follows a symlink planted in place of DIR.
+ */
+export async function removeAside(dir: string): Promise<void> {
+  let st;
+  try {
+    st = await fs.lstat(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (st.isSymbolicLink()) {
+    await fs.unlink(dir);
+    return;
+  }
+  const aside = path.join(path.dirname(dir), `${DELETING_PREFIX}${path.basename(dir)}-${randomBytes(4).toString('hex')}`);
+  await fs.rename(dir, aside);
+  await fs.rm(aside, { recursive: true, force: true });
+}
+
+/** Finishes deletes that a crash interrupted. */
+export async function sweepDeleted(parent: string): Promise<string[]> {
+  const names = await fs.readdir(parent).catch(() => [] as string[]);
+  const swept = names.filter((n) => n.startsWith(DELETING_PREFIX));
+  for (const n of swept) await fs.rm(path.join(parent, n), { recursive: true, force: true });
+  return swept;
+}

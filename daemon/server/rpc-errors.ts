@@ -1,0 +1,29 @@
+// The one place where errors become JSON-RPC error objects: a CorralError
+// keeps its reason's code (DESIGN.md's table) and data; a zod error becomes
+// invalid_params with data.issues; anything else is an internal error whose
+// details go to the log, not to the client.
+import { z } from 'zod';
+import { CorralError, type ParamIssue } from '../../shared/errors.js';
+
+export interface RpcError {
+  code: number;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+export function issuesOf(err: z.ZodError): ParamIssue[] {
+  return err.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+}
+
+export function invalidParams(err: z.ZodError, method: string): CorralError {
+  const issues = issuesOf(err);
+  const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+  return new CorralError('invalid_params', `invalid params for ${method}: ${summary}; see rpc.discover or corral-rpc(7)`, { data: { issues } });
+}
+
+export function toRpcError(err: unknown, onInternal: (err: unknown) => void): RpcError {
+  if (err instanceof CorralError) return err.toJSON();
+  if (err instanceof z.ZodError) return invalidParams(err, 'this method').toJSON();
+  onInternal(err);
+  return new CorralError('internal', `internal error in corrald: ${(err as Error)?.message ?? String(err)}; see corrald's log`).toJSON();
+}

@@ -1,0 +1,125 @@
+// The listening side: the main API socket and the read-only one, each mode
+// 0660 with its group, inside a 0711 folder. A socket file left by a crashed
+// daemon is replaced; a live one means another corrald owns this --state and
+// this one refuses to start. Caps the number of connections over both.
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import type { Logger } from 'pino';
+import { createJSONRPCErrorResponse } from 'json-rpc-2.0';
+import { CorralError } from '../../shared/errors.js';
+import { Connection } from './connection.js';
+import type { Dispatcher } from './dispatch.js';
+
+/** How long to wait for an existing socket to answer before calling it stale. */
+export const PROBE_TIMEOUT_MS = 1_000;
+
+export interface ListenOptions {
+  path: string;
+  group: string;
+  readOnly: boolean;
+}
+
+export interface ServerOptions {
+  maxConnections: number;
+  maxMessageBytes: number;
+  maxSubscriptions: number;
+  dispatcher: Dispatcher;
+  log: Logger;
+}
+
+export class ApiServer {
+  private servers: net.Server[] = [];
+  private sockets = new Set<net.Socket>();
+  private nextConn = 1;
+  private paths: string[] = [];
+
+  constructor(private readonly o: ServerOptions) {}
+
+  get connections(): number {
+    return this.sockets.size;
+  }
+
+  async listen(l: ListenOptions): Promise<void> {
+    await fs.mkdir(path.dirname(l.path), { recursive: true, mode: 0o711 });
+    await removeStaleSocket(l.path);
+    const gid = groupId(l.group);
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket, l.readOnly));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      // created 0600 by umask, then opened up: no window where others may connect
+      const old = process.umask(0o177);
+      server.listen(l.path, () => {
+        process.umask(old);
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    await fs.chown(l.path, 0, gid);
+    await fs.chmod(l.path, 0o660);
+    this.servers.push(server);
+    this.paths.push(l.path);
+    this.o.log.info({ socket: l.path, group: l.group, readOnly: l.readOnly }, 'listening');
+  }
+
+  private accept(socket: net.Socket, readOnly: boolean): void {
+    if (this.sockets.size >= this.o.maxConnections) {
+      const e = new CorralError('limit_exceeded', `corrald already serves ${this.sockets.size} connections (--max-connections); close some and retry`);
+      socket.end(JSON.stringify(createJSONRPCErrorResponse(null, e.code, e.message, e.data)) + '\n');
+      return;
+    }
+    this.sockets.add(socket);
+    const id = this.nextConn++;
+    new Connection(socket, {
+      id,
+      readOnly,
+      maxMessageBytes: this.o.maxMessageBytes,
+      maxSubscriptions: this.o.maxSubscriptions,
+      dispatcher: this.o.dispatcher,
+      log: this.o.log,
+      onClose: () => this.sockets.delete(socket),
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.servers) s.close();
+    for (const s of this.sockets) s.destroy();
+    for (const p of this.paths) await fs.rm(p, { force: true });
+  }
+}
+
+async function removeStaleSocket(p: string): Promise<void> {
+  const st = await fs.lstat(p).catch(() => undefined);
+  if (!st) return;
+  if (!st.isSocket()) throw new CorralError('invalid_state', `${p} exists and is not a socket; move it away or pass another --socket`);
+  const live = await new Promise<boolean>((resolve) => {
+    const c = net.createConnection({ path: p });
+    const t = setTimeout(() => {
+      c.destroy();
+      resolve(true);
+    }, PROBE_TIMEOUT_MS);
+    c.once('connect', () => {
+      clearTimeout(t);
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => {
+      clearTimeout(t);
+      resolve(false);
+    });
+  });
+  if (live) throw new CorralError('already_exists', `another corrald is already serving ${p}; stop it first or use another --state`);
+  await fs.rm(p, { force: true });
+}
+
+function groupId(group: string): number {
+  if (/^\d+$/.test(group)) return Number(group);
+  if (group === 'root') return 0;
+  try {
+    const line = execFileSync('getent', ['group', group], { encoding: 'utf8', timeout: 5_000 }).trim();
+    return Number(line.split(':')[2]);
+  } catch {
+    throw new CorralError('invalid_params', `group ${group} does not exist; create it (groupadd ${group}) or pass another --group`);
+  }
+}

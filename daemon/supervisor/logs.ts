@@ -1,0 +1,155 @@
+// Reading conmon's k8s-file logs: `TIME STREAM F|P TEXT` per chunk, where P
+// chunks are joined with the following ones of the same stream up to an F.
+// readLog answers process.logs (tail, stream filter); LogFollower streams
+// lines appended after that answer (inotify on the file, reading from the last
+// offset) until it is stopped. conmon may rotate the file (--log-size-max):
+// a file shorter than the offset is read again from its start.
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import type { LogLineT } from '../../shared/api.js';
+
+/** Past this, only the end of a log is read for process.logs: a tail never needs more. */
+export const MAX_LOG_READ_BYTES = 16 * 1024 * 1024;
+
+interface Chunk {
+  time: string;
+  stream: 'stdout' | 'stderr';
+  partial: boolean;
+  text: string;
+}
+
+export function parseChunk(line: string): Chunk | undefined {
+  const m = /^(\S+) (stdout|stderr) ([FP]) ?(.*)$/.exec(line);
+  if (!m) return undefined;
+  return { time: m[1], stream: m[2] as Chunk['stream'], partial: m[3] === 'P', text: m[4] };
+}
+
+/** Turns raw k8s-file text into lines; partial chunks carry over in PENDING between calls. */
+export function parseLog(text: string, pending: Map<string, Chunk> = new Map()): LogLineT[] {
+  const out: LogLineT[] = [];
+  for (const raw of text.split('\n')) {
+    if (!raw) continue;
+    const c = parseChunk(raw);
+    if (!c) continue;
+    const prev = pending.get(c.stream);
+    const joined = prev ? { ...prev, text: prev.text + c.text, partial: c.partial } : c;
+    if (joined.partial) {
+      pending.set(c.stream, joined);
+      continue;
+    }
+    pending.delete(c.stream);
+    out.push({ time: joined.time, stream: joined.stream, text: joined.text });
+  }
+  return out;
+}
+
+export interface LogQuery {
+  stream?: 'stdout' | 'stderr';
+  tail?: number;
+}
+
+export async function readLog(file: string, q: LogQuery): Promise<{ lines: LogLineT[]; offset: number }> {
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { lines: [], offset: 0 };
+    throw err;
+  }
+  try {
+    const { size } = await fh.stat();
+    const start = Math.max(0, size - MAX_LOG_READ_BYTES);
+    const buf = Buffer.alloc(size - start);
+    await fh.read(buf, 0, buf.length, start);
+    let text = buf.toString('utf8');
+    // only whole lines: the last one may still be being written
+    const lastNl = text.lastIndexOf('\n');
+    text = lastNl < 0 ? '' : text.slice(0, lastNl + 1);
+    if (start > 0) text = text.slice(text.indexOf('\n') + 1);
+    let lines = parseLog(text);
+    if (q.stream) lines = lines.filter((l) => l.stream === q.stream);
+    if (q.tail !== undefined) lines = q.tail === 0 ? [] : lines.slice(-q.tail);
+    return { lines, offset: start + Buffer.byteLength(text) };
+  } finally {
+    await fh.close();
+  }
+}
+
+export class LogFollower {
+  private watcher: fs.FSWatcher | undefined;
+  private pending = new Map<string, Chunk>();
+  private reading = false;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly file: string,
+    private offset: number,
+    private readonly stream: LogQuery['stream'],
+    private readonly onLine: (line: LogLineT) => void,
+  ) {}
+
+  start(): void {
+    try {
+      this.watcher = fs.watch(this.file, { persistent: false }, () => void this.drain());
+      this.watcher.on('error', () => this.watcher?.close());
+    } catch {
+      // no log file yet: nothing was written; the final drain on stop reads what comes
+    }
+    void this.drain();
+  }
+
+  /** Reads what is left, then stops: called when the process has exited. */
+  async finish(): Promise<void> {
+    await this.drain();
+    this.stop();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.watcher?.close();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.stopped) return;
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
+    this.reading = true;
+    try {
+      do {
+        this.again = false;
+        await this.readMore();
+      } while (this.again && !this.stopped);
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  private async readMore(): Promise<void> {
+    let fh: fsp.FileHandle;
+    try {
+      fh = await fsp.open(this.file, 'r');
+    } catch {
+      return;
+    }
+    try {
+      const { size } = await fh.stat();
+      if (size < this.offset) this.offset = 0;
+      if (size === this.offset) return;
+      const buf = Buffer.alloc(Math.min(size - this.offset, MAX_LOG_READ_BYTES));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, this.offset);
+      const text = buf.subarray(0, bytesRead).toString('utf8');
+      const lastNl = text.lastIndexOf('\n');
+      if (lastNl < 0) return;
+      const whole = text.slice(0, lastNl + 1);
+      this.offset += Buffer.byteLength(whole);
+      for (const line of parseLog(whole, this.pending)) {
+        if (!this.stream || line.stream === this.stream) this.onLine(line);
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+}

@@ -1,0 +1,206 @@
+// Restore (the seed's Load, done for real): on start corrald reads every
+// container from disk, finishes or rolls back what a crash interrupted,
+// records the exits that happened while it was away (one process.exit each,
+// init's last), reattaches to live processes, and reconciles runc and the
+// running conmon monitors with its records so that nothing runs that corral
+// does not list. A broken container folder is rebuilt or quarantined and
+// logged; it never stops the daemon.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { INIT_PROCESS, ID_PATTERN } from '../../shared/api.js';
+import type { RuncState } from '../oci/runc.js';
+import { Container, type ContainerRecordT, type ProcessRecordT } from '../runtime/container.js';
+import { judgeProcess, isLeakedMonitor, monitorKey } from '../runtime/decide.js';
+import { exists, isTempFile, removeAside, sweepDeleted, writeJsonAtomic } from '../runtime/files.js';
+import { QUARANTINE_PREFIX } from '../runtime/layout.js';
+import { findMonitors, isSameProcess } from '../runtime/procinfo.js';
+import { SIGKILL } from '../runtime/signals.js';
+import type { Supervisor } from './supervisor.js';
+
+export interface RecoveryReport {
+  containers: number;
+  live: number;
+  exitsWhileAway: number;
+  rolledBack: string[];
+  quarantined: string[];
+  rebuilt: string[];
+  leakedContainers: string[];
+  leakedMonitors: number[];
+}
+
+export async function recover(sup: Supervisor): Promise<RecoveryReport> {
+  const { layout, runc } = sup.deps;
+  const log = sup.log;
+  const report: RecoveryReport = { containers: 0, live: 0, exitsWhileAway: 0, rolledBack: [], quarantined: [], rebuilt: [], leakedContainers: [], leakedMonitors: [] };
+  await fs.mkdir(layout.containersDir, { recursive: true, mode: 0o700 });
+  await fs.mkdir(layout.runtimeContainersDir, { recursive: true, mode: 0o700 });
+  for (const swept of [...(await sweepDeleted(layout.containersDir)), ...(await sweepDeleted(layout.runtimeContainersDir))]) {
+    log.info({ folder: swept }, 'finished a delete that a crash interrupted');
+  }
+
+  let runcStates = new Map<string, RuncState>();
+  try {
+    runcStates = new Map((await runc.list()).map((s) => [s.id, s]));
+  } catch (err) {
+    log.error({ err }, 'cannot list runc containers; states are read from the exit files alone until runc answers');
+  }
+
+  const names = (await fs.readdir(layout.containersDir)).filter((n) => !n.startsWith('.')).sort();
+  for (const id of names) {
+    try {
+      const c = await loadOrRebuild(sup, id, runcStates.get(id), report);
+      if (!c) continue;
+      await reviveContainer(sup, c, report);
+    } catch (err) {
+      log.warn({ id, err }, 'cannot restore container; quarantining its folder');
+      await quarantine(sup, id, report);
+    }
+  }
+
+  await cleanLeaks(sup, runcStates, report);
+  report.containers = sup.containers.size;
+  log.info(report, 'restore finished');
+  return report;
+}
+
+async function loadOrRebuild(sup: Supervisor, id: string, runcState: RuncState | undefined, report: RecoveryReport): Promise<Container | undefined> {
+  const { layout } = sup.deps;
+  if (!ID_PATTERN.test(id)) {
+    await quarantine(sup, id, report);
+    return undefined;
+  }
+  const dir = layout.containerDir(id);
+  const st = await fs.lstat(dir);
+  if (!st.isDirectory()) {
+    // a symlink or file planted where a container folder belongs: never follow it
+    sup.log.warn({ id }, 'container entry is not a real folder; quarantining it');
+    await quarantine(sup, id, report);
+    return undefined;
+  }
+  for (const n of await fs.readdir(dir)) if (isTempFile(n)) await fs.rm(path.join(dir, n), { force: true });
+  try {
+    return await Container.load(sup.deps, id, runcState?.status);
+  } catch (err) {
+    if (!(await exists(layout.stateFile(id))) && !runcState) {
+      // state.json never made it: a create interrupted before anything ran
+      sup.log.info({ id }, 'rolling back a create that a crash interrupted');
+      await removeAside(dir);
+      await removeAside(layout.runtimeContainerDir(id));
+      report.rolledBack.push(id);
+      return undefined;
+    }
+    if (!runcState) throw err;
+    // runc still knows it: rebuild the record from runc's word rather than lose a live container
+    const record: ContainerRecordT = { id, bundle: runcState.bundle, labels: {}, createdAt: runcState.created ?? new Date().toISOString(), bootId: sup.deps.bootId };
+    await writeJsonAtomic(layout.stateFile(id), record);
+    sup.log.warn({ id, err }, 'state.json was unreadable; rebuilt it from runc (labels are lost)');
+    report.rebuilt.push(id);
+    return Container.load(sup.deps, id, runcState.status);
+  }
+}
+
+async function quarantine(sup: Supervisor, name: string, report: RecoveryReport): Promise<void> {
+  const { layout } = sup.deps;
+  const from = path.join(layout.containersDir, name);
+  const to = path.join(layout.containersDir, `${QUARANTINE_PREFIX}${name}-${Date.now()}`);
+  await fs.rename(from, to).catch((err) => sup.log.error({ name, err }, 'cannot quarantine folder'));
+  report.quarantined.push(name);
+  sup.log.warn({ folder: to }, 'quarantined a broken container folder; inspect or remove it');
+}
+
+async function reviveContainer(sup: Supervisor, c: Container, report: RecoveryReport): Promise<void> {
+  const { layout } = sup.deps;
+  const init = c.init;
+  if (!init || (init.pid === null && init.exitStatus === undefined && !(await c.readExit(INIT_PROCESS)))) {
+    const rebooted = c.record.bootId !== sup.deps.bootId;
+    if (!rebooted && init?.conmonPid === undefined) {
+      // conmon may still run without our having its pid: find it by its pid file
+      const conmonPid = Number((await fs.readFile(layout.conmonPidFile(c.id, INIT_PROCESS), 'utf8').catch(() => '')).trim());
+      const pid = Number((await fs.readFile(layout.pidFile(c.id, INIT_PROCESS), 'utf8').catch(() => '')).trim());
+      if (init && pid > 0 && conmonPid > 0 && (await isSameProcess(conmonPid, undefined))) {
+        sup.log.info({ id: c.id, pid }, 'finishing a create that a crash interrupted after conmon answered');
+        init.pid = pid;
+        init.conmonPid = conmonPid;
+        await c.saveProcess(init);
+      }
+    }
+    if (!c.init || c.init.pid === null) {
+      sup.log.info({ id: c.id }, 'rolling back a create that a crash interrupted');
+      await c.destroyQuietly();
+      report.rolledBack.push(c.id);
+      return;
+    }
+  }
+  sup.containers.set(c.id, c);
+  // execs first, init last: a client sees the container stop after its processes
+  const order = [...c.processes.values()].sort((a, b) => (a.id === INIT_PROCESS ? 1 : b.id === INIT_PROCESS ? -1 : 0));
+  for (const p of order) await reviveProcess(sup, c, p, report);
+}
+
+async function reviveProcess(sup: Supervisor, c: Container, p: ProcessRecordT, report: RecoveryReport): Promise<void> {
+  const verdict = judgeProcess({
+    recorded: p.exitStatus !== undefined,
+    exitFile: await c.readExit(p.id),
+    rebooted: p.bootId !== sup.deps.bootId,
+    monitorAlive: await isSameProcess(p.conmonPid, p.conmonStart),
+    processAlive: await isSameProcess(p.pid, p.pidStart),
+    hasPid: p.pid !== null,
+  });
+  const key = `${c.id}\0${p.id}`;
+  switch (verdict.kind) {
+    case 'recorded':
+      return;
+    case 'exited': {
+      const reported = sup.bus.hasExit(c.id, p.id, p.pid);
+      await sup.recordExitLocked(c, p.id, verdict.status, verdict.reason, reported);
+      if (!reported) report.exitsWhileAway++;
+      if (verdict.reason) sup.log.warn({ id: c.id, processId: p.id, exitStatus: verdict.status, reason: verdict.reason }, 'exit code unknown');
+      return;
+    }
+    case 'live':
+      report.live++;
+      sup.watchProcess(c, p);
+      return;
+    case 'unmonitored':
+      report.live++;
+      sup.unmonitored.add(key);
+      sup.log.warn({ id: c.id, processId: p.id, pid: p.pid }, 'monitor (conmon) is gone but the process runs; its exit code will be unknown (255)');
+      return;
+    case 'incomplete':
+      // an exec that never got its pid recorded: roll it back
+      c.processes.delete(p.id);
+      await removeAside(sup.deps.layout.processDir(c.id, p.id));
+      await removeAside(sup.deps.layout.runtimeDir(c.id, p.id));
+      report.rolledBack.push(`${c.id}/${p.id}`);
+      sup.log.info({ id: c.id, processId: p.id }, 'rolled back an exec that a crash interrupted');
+      return;
+  }
+}
+
+async function cleanLeaks(sup: Supervisor, runcStates: Map<string, RuncState>, report: RecoveryReport): Promise<void> {
+  const { runc, layout } = sup.deps;
+  for (const id of runcStates.keys()) {
+    if (sup.containers.has(id)) continue;
+    try {
+      await runc.delete(id, true);
+      report.leakedContainers.push(id);
+      sup.log.warn({ id }, 'deleted a runc container that corral has no record of (leaked by a crash)');
+    } catch (err) {
+      sup.log.error({ id, err }, 'cannot delete leaked runc container');
+    }
+  }
+  const owned = new Set<string>();
+  for (const c of sup.containers.values()) {
+    for (const p of c.processes.values()) if (p.exitStatus === undefined) owned.add(monitorKey(c.id, p.session));
+  }
+  for (const m of await findMonitors(layout.runcRoot)) {
+    if (!isLeakedMonitor(m, owned)) continue;
+    try {
+      process.kill(m.pid, SIGKILL);
+      report.leakedMonitors.push(m.pid);
+      sup.log.warn({ pid: m.pid, id: m.containerId, session: m.session }, 'killed a conmon that corral has no record of (leaked by a crash)');
+    } catch {
+      // it exited meanwhile
+    }
+  }
+}
