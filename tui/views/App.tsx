@@ -1,0 +1,400 @@
+// The root component: lays out header, table, detail pane or dialog, status
+// line and hint bar in a frame one row shorter than the terminal (Ink 6
+// repaints the whole screen otherwise), says "too small" below 60x15, and
+// routes every key through the keymap table by context: dialog and text
+// prompts first, then overlays, then the detail tab or the list. UI state
+// (selection by id, tab, filter, dialogs) lives here; daemon state lives in
+// the store.
+import React, { useEffect, useRef, useState } from 'react';
+import { Box, Text, useApp, useInput, type Key } from 'ink';
+import { ID_PATTERN, type ContainerT } from '../../shared/api.js';
+import { clock, errorText, splitArgs } from '../format.js';
+import { hints, keyName, lookup, splitChunk, type Action, type Context } from '../keymap.js';
+import { SORTS, listing, scrollTop, type SortKey } from '../listing.js';
+import { isStale } from '../store/connection.js';
+import type { Store, StoreState } from '../store/store.js';
+import { useNow, useSize, useStore } from '../store/useStore.js';
+import { TABS, Detail, filterLines } from './Detail.js';
+import { DialogView, SIGNALS, type Dialog } from './Dialogs.js';
+import { ActionLog, EventsView, Help, type Overlay } from './Overlays.js';
+import { Table } from './Table.js';
+
+export const MIN_COLUMNS = 60;
+export const MIN_ROWS = 15;
+const NOTICE_MS = 10_000;
+
+export function Badge({ s, now }: { s: StoreState; now: number }) {
+  const c = s.conn;
+  const retry = c.retryAt ? ` · retry in ${Math.max(0, Math.ceil((c.retryAt - now) / 1000))}s (R now)` : '';
+  switch (c.phase) {
+    case 'live':
+      return <Text color="green">● live</Text>;
+    case 'syncing':
+      return <Text color="yellow">◌ syncing{c.staleSince ? ` · stale since ${clock(c.staleSince)}` : ''}</Text>;
+    case 'connecting':
+      return <Text color="yellow">◌ connecting to {s.socket}</Text>;
+    case 'waiting':
+      return (
+        <Text color="yellow">
+          ◌ waiting for corrald at {s.socket} (attempt {c.attempt}){retry}
+        </Text>
+      );
+    case 'reconnecting':
+      return (
+        <Text color="red">
+          ✗ reconnecting (attempt {c.attempt}) · stale since {clock(c.staleSince)}
+          {retry}
+        </Text>
+      );
+  }
+}
+
+/** Text editing for prompts: printable input appends, Backspace deletes, Ctrl-U clears. */
+function edit(value: string, input: string, key: Key): string {
+  if (key.backspace || key.delete) return value.slice(0, -1);
+  if (key.ctrl && input === 'u') return '';
+  if (key.ctrl || key.meta || key.tab || key.return || key.escape) return value;
+  if (key.upArrow || key.downArrow || key.leftArrow || key.rightArrow) return value;
+  return value + input.replace(/[\r\n\t]/g, '');
+}
+
+export function App({ store }: { store: Store }) {
+  const s = useStore(store);
+  const { columns, rows } = useSize();
+  const now = useNow();
+  const { exit } = useApp();
+
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [focus, setFocus] = useState<'list' | 'detail'>('list');
+  const [tab, setTab] = useState(0);
+  const [overlay, setOverlay] = useState<Overlay | null>(null);
+  const [overlayOffset, setOverlayOffset] = useState(0);
+  const [dialog, setDialog] = useState<Dialog | null>(null);
+  const [filter, setFilter] = useState('');
+  const [editing, setEditing] = useState<'filter' | 'search' | null>(null);
+  const [showAll, setShowAll] = useState(true);
+  const [sort, setSort] = useState<SortKey>('id');
+  const [procIndex, setProcIndex] = useState(0);
+  const [logProc, setLogProc] = useState('init');
+  const [follow, setFollow] = useState(true);
+  const [logOffset, setLogOffset] = useState(0);
+  const [search, setSearch] = useState('');
+  const [eventsOffset, setEventsOffset] = useState(0);
+  const topRef = useRef(0);
+
+  const rowsShown = listing(s.list.byId, { filter, showAll, sort, stats: s.stats });
+  let index = rowsShown.findIndex((c) => c.id === selectedId);
+  if (index < 0 && rowsShown.length) index = 0;
+  const selected: ContainerT | undefined = rowsShown[index] ?? (selectedId ? s.list.byId[selectedId] : undefined);
+  const stale = isStale(s.conn) || (!s.list.synced && s.conn.phase !== 'live');
+
+  // layout: header, table (+ its header row), detail or dialog, status, hints; one row spare for Ink
+  const main = rows - 1 - 3;
+  const detailOpen = focus === 'detail' && Boolean(selected);
+  let tableH: number;
+  let lower: number;
+  if (dialog) {
+    lower = Math.min(main - 4, dialog.kind === 'execOutput' ? Math.max(8, Math.floor(main * 0.6)) : 11);
+    tableH = Math.max(1, main - lower - 1);
+  } else if (detailOpen) {
+    // the list keeps at least three rows; the detail gets what the list does not need
+    tableH = Math.max(3, Math.min(rowsShown.length, main - 1 - 8, Math.floor(main * 0.4)));
+    lower = main - tableH - 1;
+  } else {
+    tableH = Math.max(1, main - 1);
+    lower = 0;
+  }
+  const top = scrollTop(index, rowsShown.length, tableH, topRef.current);
+  topRef.current = top;
+  const visibleIds = rowsShown.slice(top, top + tableH).map((c) => c.id);
+
+  // the selection follows its container by id; a deleted one hands over to its neighbour
+  useEffect(() => {
+    if (selected && selected.id !== selectedId && rowsShown.some((c) => c.id === selected.id)) setSelectedId(selected.id);
+  });
+
+  // stats: only the rows on screen and the open detail
+  const statsKey = [...visibleIds, focus === 'detail' && selected ? selected.id : ''].join(',');
+  useEffect(() => {
+    store.setStatsTargets(statsKey.split(',').filter(Boolean));
+  }, [statsKey, store]);
+
+  // the Logs tab follows the log of its container and process while it is open
+  const logsWanted = focus === 'detail' && TABS[tab] === 'Logs' && selected ? `${selected.id}\0${logProc}` : '';
+  useEffect(() => {
+    if (!logsWanted) return;
+    const [id, pid] = logsWanted.split('\0');
+    void store.openLogs(id, pid);
+    return () => store.closeLogs();
+  }, [logsWanted, store]);
+
+  const timeline = selected ? s.list.timeline.filter((e) => e.id === selected.id) : [];
+
+  const context: Context = overlay ? 'overlay' : focus === 'list' || !selected ? 'list' : TABS[tab] === 'Logs' ? 'logs' : TABS[tab] === 'Processes' ? 'processes' : 'detail';
+
+  const move = (delta: number | 'top' | 'bottom') => {
+    const clamp = (v: number, n: number) => Math.max(0, Math.min(n - 1, v));
+    const to = (cur: number, n: number) => (delta === 'top' ? 0 : delta === 'bottom' ? n - 1 : clamp(cur + delta, n));
+    if (context === 'overlay') {
+      setOverlayOffset((o) => Math.max(0, delta === 'top' ? 1e9 : delta === 'bottom' ? 0 : overlay === 'help' ? o + delta : o - delta));
+    } else if (context === 'list') {
+      const c = rowsShown[to(index, rowsShown.length)];
+      if (c) setSelectedId(c.id);
+    } else if (context === 'processes' && selected) {
+      setProcIndex((i) => to(i, selected.processes.length));
+    } else if (context === 'logs') {
+      const total = filterLines(s.logs?.lines ?? [], search).length;
+      const next = delta === 'top' ? total : delta === 'bottom' ? 0 : Math.max(0, Math.min(total, (follow ? 0 : logOffset) - delta));
+      setLogOffset(next);
+      setFollow(next === 0);
+    } else if (TABS[tab] === 'Events') {
+      setEventsOffset((o) => Math.max(0, delta === 'top' ? 1e9 : delta === 'bottom' ? 0 : o - delta));
+    }
+  };
+
+  const run = (action: Action) => {
+    const page = Math.max(1, tableH - 1);
+    switch (action) {
+      case 'up': return move(-1);
+      case 'down': return move(1);
+      case 'top': return move('top');
+      case 'bottom': return move('bottom');
+      case 'pageUp': return move(-page);
+      case 'pageDown': return move(page);
+      case 'quit': return exit();
+      case 'help': setOverlay(overlay === 'help' ? null : 'help'); setOverlayOffset(0); return;
+      case 'actionLog': setOverlay('actions'); setOverlayOffset(0); return;
+      case 'events': setOverlay('events'); setOverlayOffset(0); return;
+      case 'reconnect': return store.retryNow();
+      case 'back':
+        if (overlay) return setOverlay(null);
+        if (context === 'logs' && search) return setSearch('');
+        return setFocus('list');
+      case 'open':
+        if (selected) setFocus('detail');
+        return;
+      case 'nextTab': return setTab((t) => (t + 1) % TABS.length);
+      case 'prevTab': return setTab((t) => (t + TABS.length - 1) % TABS.length);
+      case 'filter': setEditing('filter'); return;
+      case 'clearFilter': setFilter(''); return;
+      case 'search': setEditing('search'); return;
+      case 'follow': setFollow((f) => !f); setLogOffset(0); return;
+      case 'toggleAll': setShowAll((a) => !a); return;
+      case 'sort': {
+        const next = SORTS[(SORTS.indexOf(sort) + 1) % SORTS.length];
+        setSort(next);
+        store.notify(`sorted by ${next}`);
+        return;
+      }
+      case 'logs': {
+        if (!selected) return;
+        setLogProc(context === 'processes' ? (selected.processes[procIndex]?.id ?? 'init') : 'init');
+        setFocus('detail');
+        setTab(TABS.indexOf('Logs'));
+        setFollow(true);
+        setLogOffset(0);
+        return;
+      }
+      case 'create': return setDialog({ kind: 'create', id: '', bundle: '', start: true, field: 0 });
+    }
+    if (!selected) return store.notify('no container selected', 'error');
+    switch (action) {
+      case 'start': return void store.startContainer(selected.id);
+      case 'pauseResume': return void store.pauseResume(selected);
+      case 'kill': {
+        const proc = context === 'processes' ? selected.processes[procIndex] : undefined;
+        return setDialog({ kind: 'kill', id: selected.id, processId: proc?.id, index: 0 });
+      }
+      case 'delete':
+        return setDialog({ kind: 'delete', id: selected.id, running: selected.state === 'running' || selected.state === 'paused', typed: '' });
+      case 'exec':
+        if (selected.state !== 'running') return store.notify(`${selected.id} is ${selected.state}: exec needs a running container`, 'error');
+        return setDialog({ kind: 'exec', id: selected.id, text: '' });
+    }
+  };
+
+  const onDialogKey = (d: Dialog, input: string, key: Key) => {
+    const cancel = (why?: string) => {
+      setDialog(null);
+      if (why) store.notify(why);
+    };
+    switch (d.kind) {
+      case 'kill':
+        if (key.escape || input === 'q') return cancel('kill cancelled');
+        if (key.upArrow || input === 'k') return setDialog({ ...d, index: Math.max(0, d.index - 1) });
+        if (key.downArrow || input === 'j') return setDialog({ ...d, index: Math.min(SIGNALS.length - 1, d.index + 1) });
+        if (key.return) {
+          setDialog(null);
+          return void store.kill(d.id, `SIG${SIGNALS[d.index]}`, d.processId);
+        }
+        return;
+      case 'delete':
+        if (!d.running) {
+          if (input === 'y' && !key.ctrl) {
+            setDialog(null);
+            return void store.remove(d.id, false);
+          }
+          return cancel(`${d.id} not deleted`);
+        }
+        if (key.escape) return cancel(`${d.id} not deleted`);
+        if (key.return) {
+          if (d.typed !== d.id) return cancel(`${d.id} not deleted: the typed id did not match`);
+          setDialog(null);
+          return void store.remove(d.id, true);
+        }
+        return setDialog({ ...d, typed: edit(d.typed, input, key) });
+      case 'exec': {
+        if (key.escape) return cancel();
+        if (key.return) {
+          let args: string[];
+          try {
+            args = splitArgs(d.text);
+          } catch (err) {
+            return setDialog({ ...d, error: errorText(err) });
+          }
+          if (!args.length) return setDialog({ ...d, error: 'type a command, e.g. ls -l /' });
+          setDialog({ kind: 'execOutput' });
+          return void store.exec(d.id, args);
+        }
+        return setDialog({ ...d, text: edit(d.text, input, key), error: undefined });
+      }
+      case 'execOutput':
+        if (key.escape || key.return || input === 'q') {
+          setDialog(null);
+          store.closeExec();
+        }
+        return;
+      case 'create': {
+        if (key.escape) return cancel();
+        if (key.tab) return setDialog({ ...d, field: ((d.field + (key.shift ? 2 : 1)) % 3) as 0 | 1 | 2 });
+        if (key.return) {
+          const id = d.id.trim();
+          const bundle = d.bundle.trim();
+          if (!ID_PATTERN.test(id)) return setDialog({ ...d, field: 0, error: 'id: 1-64 letters, digits, "_", "." or "-", starting with a letter or digit' });
+          if (!bundle.startsWith('/')) return setDialog({ ...d, field: 1, error: 'bundle: an absolute path to a folder with config.json' });
+          setDialog(null);
+          return void store.create(id, bundle, d.start);
+        }
+        if (d.field === 2) return input === ' ' ? setDialog({ ...d, start: !d.start }) : undefined;
+        return setDialog(d.field === 0 ? { ...d, id: edit(d.id, input, key), error: undefined } : { ...d, bundle: edit(d.bundle, input, key), error: undefined });
+      }
+    }
+  };
+
+  // a chunk of several plain keys is handled one key per render, each with fresh state
+  const [queue, setQueue] = useState<Array<{ input: string; key: Key }>>([]);
+  useEffect(() => {
+    if (!queue.length) return;
+    const [first, ...rest] = queue;
+    setQueue(rest);
+    onKey(first.input, first.key);
+  }, [queue]);
+
+  useInput((input, key) => {
+    if ([...input].length > 1 && !key.ctrl && !key.meta && !key.escape) setQueue((q) => [...q, ...splitChunk(input)]);
+    else if (queue.length) setQueue((q) => [...q, { input, key }]);
+    else onKey(input, key);
+  });
+
+  function onKey(input: string, key: Key) {
+    const name = keyName(input, key);
+    if (name === 'ctrl-c') return exit();
+    if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
+      if (name === 'q') exit();
+      return;
+    }
+    if (dialog) return onDialogKey(dialog, input, key);
+    if (editing) {
+      const set = editing === 'filter' ? setFilter : setSearch;
+      if (key.escape) {
+        set('');
+        return setEditing(null);
+      }
+      if (key.return) return setEditing(null);
+      return set((v) => edit(v, input, key));
+    }
+    const b = lookup(name, context);
+    if (!b) return;
+    if (b.mutating && !store.mayMutate(b.help.split(/[:,(]/)[0].trim())) return;
+    run(b.action);
+  }
+
+  if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
+    return (
+      <Box height={Math.max(1, rows - 1)}>
+        <Text wrap="wrap">
+          terminal too small: {columns}x{rows} (need {MIN_COLUMNS}x{MIN_ROWS}); q quits
+        </Text>
+      </Box>
+    );
+  }
+
+  const counts = Object.values(s.list.byId).reduce((n, c) => ((n[c.state] = (n[c.state] ?? 0) + 1), n), {} as Record<string, number>);
+  const total = Object.keys(s.list.byId).length;
+  const notice = s.notice && now - s.notice.at < NOTICE_MS ? s.notice : null;
+  const hintItems = editing
+    ? [{ key: 'Enter', label: 'keep' }, { key: 'Esc', label: 'clear' }]
+    : dialog
+      ? []
+      : hints(context, s.readOnly);
+  const emptyText = !s.list.synced
+    ? s.conn.phase === 'waiting' ? `waiting for corrald at ${s.socket}` : 'loading…'
+    : total === 0 ? `no containers yet${s.readOnly ? '' : ': n creates one from a bundle'}` : 'no container matches (Esc clears the filter, a shows all)';
+
+  return (
+    <Box flexDirection="column" width={columns} height={rows - 1}>
+      <Box justifyContent="space-between">
+        <Text wrap="truncate">
+          <Text bold>corral</Text>
+          {s.readOnly ? <Text color="yellow"> [read-only]</Text> : null} {total} containers
+          {total ? ` (${['running', 'paused', 'created', 'stopped'].filter((k) => counts[k]).map((k) => `${counts[k]} ${k}`).join(', ')})` : ''}
+          {showAll ? '' : ' · running only'}
+          {filter || editing === 'filter' ? ` · filter: ${filter}${editing === 'filter' ? '▏' : ''}` : ''}
+          {sort !== 'id' ? ` · by ${sort}` : ''} · <Badge s={s} now={now} />
+        </Text>
+      </Box>
+      {overlay ? (
+        <Box flexDirection="column" height={main} overflow="hidden">
+          {overlay === 'help' ? <Help readOnly={s.readOnly} height={main} offset={overlayOffset} /> : null}
+          {overlay === 'actions' ? <ActionLog actions={s.actions} polls={s.statsPolls} height={main} offset={overlayOffset} width={columns} /> : null}
+          {overlay === 'events' ? <EventsView timeline={s.list.timeline} height={main} offset={overlayOffset} width={columns} /> : null}
+        </Box>
+      ) : (
+        <Box flexDirection="column" height={main} overflow="hidden">
+          <Table rows={rowsShown} selectedId={selected?.id ?? null} top={top} height={tableH} width={columns} now={now} activity={s.rows} stats={s.stats} dim={stale} empty={emptyText} />
+          {dialog ? (
+            <DialogView dialog={dialog} width={columns} height={lower} exec={s.exec} />
+          ) : detailOpen && selected ? (
+            <Detail
+              c={selected}
+              tab={tab}
+              width={columns}
+              height={lower - 1}
+              procIndex={Math.min(procIndex, Math.max(0, selected.processes.length - 1))}
+              logs={s.logs}
+              follow={follow}
+              logOffset={logOffset}
+              search={search}
+              searchEditing={editing === 'search'}
+              stats={s.stats[selected.id]}
+              timeline={timeline}
+              eventsOffset={eventsOffset}
+            />
+          ) : null}
+        </Box>
+      )}
+      <Text wrap="truncate" color={notice?.level === 'error' ? 'red' : undefined} dimColor={!notice}>
+        {notice ? notice.text : s.conn.lastError && s.conn.phase !== 'live' ? s.conn.lastError : `${s.socket}`}
+      </Text>
+      <Text wrap="truncate">
+        {hintItems.map((h, i) => (
+          <Text key={h.key + h.label}>
+            {i ? '  ' : ''}
+            <Text bold>{h.key}</Text> {h.label}
+          </Text>
+        ))}
+        {stale && s.conn.phase !== 'live' && !dialog ? <Text color="yellow">  R reconnect</Text> : null}
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,243 @@
+// The detail pane of the selected container: a tab bar and the tab's body.
+// Info (bundle, labels, times, exit code), Processes (a selectable table: kill
+// and logs act on the selected one), Logs (followed live, stderr marked apart
+// from stdout, filtered by the search, follow pausable), Stats (CPU and memory
+// sparklines over the last minute) and Events (this container's timeline).
+import React from 'react';
+import { Box, Text } from 'ink';
+import type { ContainerT, EventT, LogLineT } from '../../shared/api.js';
+import { STATE_COLOR, STATE_GLYPH, bytes, clock, dateTime, fit, limit, percent, sparkline } from '../format.js';
+import type { LogView, StatsPoint } from '../store/store.js';
+
+export const TABS = ['Info', 'Processes', 'Logs', 'Stats', 'Events'] as const;
+export type Tab = (typeof TABS)[number];
+
+export interface DetailProps {
+  c: ContainerT;
+  tab: number;
+  width: number;
+  /** Rows for the body, below the tab bar. */
+  height: number;
+  procIndex: number;
+  logs: LogView | null;
+  follow: boolean;
+  /** Lines scrolled up from the bottom while follow is off. */
+  logOffset: number;
+  search: string;
+  searchEditing: boolean;
+  stats?: StatsPoint[];
+  timeline: EventT[];
+  eventsOffset: number;
+}
+
+export function TabBar({ tab }: { tab: number }) {
+  return (
+    <Text wrap="truncate">
+      {TABS.map((t, i) => (
+        <Text key={t} bold={i === tab} inverse={i === tab}>
+          {i === tab ? `[${t}]` : ` ${t} `}
+        </Text>
+      ))}
+      <Text dimColor>  Tab switches</Text>
+    </Text>
+  );
+}
+
+function Field({ name, children }: { name: string; children: React.ReactNode }) {
+  return (
+    <Text wrap="truncate">
+      <Text bold>{fit(name, 10)}</Text> {children}
+    </Text>
+  );
+}
+
+function Info({ c }: { c: ContainerT }) {
+  const labels = Object.entries(c.labels);
+  return (
+    <Box flexDirection="column">
+      <Field name="id">{c.id}</Field>
+      <Field name="state">
+        <Text color={STATE_COLOR[c.state]}>
+          {STATE_GLYPH[c.state]} {c.state}
+        </Text>
+        {c.pid !== null ? `  pid ${c.pid}` : ''}
+      </Field>
+      <Field name="bundle">{c.bundle}</Field>
+      <Field name="created">{dateTime(c.createdAt)}</Field>
+      <Field name="started">{dateTime(c.startedAt)}</Field>
+      <Field name="exited">
+        {dateTime(c.exitedAt)}
+        {c.exitStatus !== undefined ? `  exit code ${c.exitStatus}` : ''}
+        {c.exitReason ? ` (${c.exitReason})` : ''}
+      </Field>
+      <Field name="labels">{labels.length ? labels.map(([k, v]) => `${k}=${v}`).join('  ') : '-'}</Field>
+    </Box>
+  );
+}
+
+function Processes({ c, index, width, height }: { c: ContainerT; index: number; width: number; height: number }) {
+  const argsW = Math.max(10, width - 2 - 16 - 8 - 9 - 6 - 4);
+  const top = Math.max(0, Math.min(index - height + 2, c.processes.length - height + 1));
+  return (
+    <Box flexDirection="column">
+      <Text bold wrap="truncate">
+        {'  '}
+        {fit('ID', 16)} {fit('PID', 8, 'right')} {fit('STATE', 9)} {fit('EXIT', 6, 'right')} {fit('ARGS', argsW)}
+      </Text>
+      {c.processes.slice(top, top + height - 1).map((p, i) => (
+        <Text key={p.id} wrap="truncate" inverse={top + i === index}>
+          {top + i === index ? '▸ ' : '  '}
+          {fit(p.id, 16)} {fit(p.pid === null ? '-' : String(p.pid), 8, 'right')}{' '}
+          <Text color={p.state === 'running' ? 'green' : 'gray'}>{fit(p.state, 9)}</Text>{' '}
+          {fit(p.exitStatus === undefined ? '-' : String(p.exitStatus), 6, 'right')} {fit(p.args.join(' ') || '?', argsW)}
+        </Text>
+      ))}
+      {c.processes.length === 0 ? <Text dimColor>  no processes</Text> : null}
+    </Box>
+  );
+}
+
+export function LogLineRow({ line, width, search }: { line: LogLineT; width: number; search: string }) {
+  const showTime = width >= 90;
+  const prefix = `${showTime ? clock(line.time) + ' ' : ''}`;
+  const err = line.stream === 'stderr';
+  const text = line.text;
+  const at = search ? text.toLowerCase().indexOf(search.toLowerCase()) : -1;
+  return (
+    <Text wrap="truncate">
+      <Text dimColor>{prefix}</Text>
+      <Text color={err ? 'red' : undefined}>{err ? 'E│' : ' │'}</Text>
+      {at < 0 ? (
+        text
+      ) : (
+        <>
+          {text.slice(0, at)}
+          <Text inverse>{text.slice(at, at + search.length)}</Text>
+          {text.slice(at + search.length)}
+        </>
+      )}
+    </Text>
+  );
+}
+
+export function filterLines(lines: LogLineT[], search: string): LogLineT[] {
+  if (!search) return lines;
+  const s = search.toLowerCase();
+  return lines.filter((l) => l.text.toLowerCase().includes(s));
+}
+
+function Logs(props: DetailProps) {
+  const { logs } = props;
+  const shown = filterLines(logs?.lines ?? [], props.search);
+  const bodyH = Math.max(1, props.height - 1);
+  const offset = props.follow ? 0 : Math.min(props.logOffset, Math.max(0, shown.length - bodyH));
+  const end = shown.length - offset;
+  const window = shown.slice(Math.max(0, end - bodyH), end);
+  const status = !logs
+    ? 'no log open'
+    : [
+        `${logs.processId}`,
+        logs.loading ? 'loading…' : `${shown.length}${props.search ? ` of ${logs.lines.length}` : ''} lines`,
+        logs.ended ? 'ended' : props.follow ? 'following' : `paused${offset ? `, ${offset} below` : ''} (f follows)`,
+        props.searchEditing || props.search ? `search: ${props.search}${props.searchEditing ? '▏' : ''}` : '',
+      ]
+        .filter(Boolean)
+        .join(' · ');
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate" color={logs?.error ? 'red' : undefined} dimColor={!logs?.error}>
+        {status}
+        {logs?.error ? ` · ${logs.error}` : ''}
+      </Text>
+      {window.map((l, i) => (
+        <LogLineRow key={`${end}-${i}`} line={l} width={props.width} search={props.search} />
+      ))}
+      {logs && !logs.loading && shown.length === 0 ? <Text dimColor>{props.search ? 'no line matches' : 'no output yet'}</Text> : null}
+    </Box>
+  );
+}
+
+function Stats({ c, stats, width }: { c: ContainerT; stats?: StatsPoint[]; width: number }) {
+  if (c.state !== 'running' && c.state !== 'paused') return <Text dimColor>{c.id} is {c.state}: no stats</Text>;
+  if (!stats?.length) return <Text dimColor>waiting for the first sample…</Text>;
+  const last = stats[stats.length - 1];
+  const w = Math.max(10, Math.min(60, width - 26));
+  const cpu = stats.map((p) => p.cpu ?? 0);
+  const mem = stats.map((p) => p.mem);
+  const memMax = last.memLimit > 0 && last.memLimit < 2 ** 60 ? last.memLimit : undefined;
+  return (
+    <Box flexDirection="column">
+      <Text dimColor>last {stats.length}s, one sample a second</Text>
+      <Text wrap="truncate">
+        <Text bold>{fit('CPU', 6)}</Text>
+        <Text color="green">{sparkline(cpu, w, Math.max(100, ...cpu))}</Text> {percent(last.cpu)}
+      </Text>
+      <Text wrap="truncate">
+        <Text bold>{fit('MEM', 6)}</Text>
+        <Text color="cyan">{sparkline(mem, w, memMax)}</Text> {bytes(last.mem)} / {limit(last.memLimit)}
+      </Text>
+      <Text wrap="truncate">
+        <Text bold>{fit('PIDS', 6)}</Text>
+        {last.pids}
+      </Text>
+    </Box>
+  );
+}
+
+export function EventRow({ ev, width, showId }: { ev: EventT; width: number; showId: boolean }) {
+  const extra = [
+    ev.processId ? `process ${ev.processId}` : '',
+    ev.pid !== undefined ? `pid ${ev.pid}` : '',
+    ev.exitStatus !== undefined ? `exit ${ev.exitStatus}` : '',
+    ev.exitReason ?? '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return (
+    <Text wrap="truncate">
+      <Text dimColor>
+        {clock(ev.time)} #{String(ev.seq).padEnd(5)}
+      </Text>{' '}
+      <Text color={ev.type === 'container.oom' || (ev.exitStatus ?? 0) !== 0 ? 'red' : undefined}>{fit(ev.type, 18)}</Text>
+      {showId ? ` ${fit(ev.id ?? '', Math.min(24, Math.max(8, width - 60)))}` : ''} {extra}
+    </Text>
+  );
+}
+
+function Events({ timeline, height, offset, width }: { timeline: EventT[]; height: number; offset: number; width: number }) {
+  if (!timeline.length) return <Text dimColor>no events for this container since corral started</Text>;
+  const end = timeline.length - Math.min(offset, Math.max(0, timeline.length - height));
+  return (
+    <Box flexDirection="column">
+      {timeline.slice(Math.max(0, end - height), end).map((ev) => (
+        <EventRow key={`${ev.seq}-${ev.type}`} ev={ev} width={width} showId={false} />
+      ))}
+    </Box>
+  );
+}
+
+export function Detail(props: DetailProps) {
+  const { c } = props;
+  const body = (() => {
+    switch (TABS[props.tab]) {
+      case 'Info':
+        return <Info c={c} />;
+      case 'Processes':
+        return <Processes c={c} index={props.procIndex} width={props.width} height={props.height} />;
+      case 'Logs':
+        return <Logs {...props} />;
+      case 'Stats':
+        return <Stats c={c} stats={props.stats} width={props.width} />;
+      case 'Events':
+        return <Events timeline={props.timeline} height={props.height} offset={props.eventsOffset} width={props.width} />;
+    }
+  })();
+  return (
+    <Box flexDirection="column" height={props.height + 1} overflow="hidden">
+      <TabBar tab={props.tab} />
+      <Box flexDirection="column" height={props.height} overflow="hidden">
+        {body}
+      </Box>
+    </Box>
+  );
+}
