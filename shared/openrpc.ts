@@ -32,7 +32,7 @@ export const OPENRPC_VERSION = '1.3.2';
 export const errorSummaries: Record<ErrorReason, string> = {
   parse_error: 'the line is not valid JSON; the connection goes on with the next line',
   invalid_request: 'valid JSON but not a JSON-RPC 2.0 request, or an empty batch',
-  method_not_found: 'no such method',
+  method_not_found: 'no such method; on the read-only socket also a method that changes state (data.readOnly: true)',
   invalid_params: 'params do not match the schema; data.issues lists each problem as {path, message}',
   internal: 'a bug in corrald; its log has the details',
   not_found: 'no such container or process',
