@@ -14,6 +14,7 @@ import { ErrorCodes, type ErrorReason } from '../shared/errors.js';
 import { errorSummaries, openrpcDocument, type ContentDescriptor } from '../shared/openrpc.js';
 import { VERSION } from '../shared/version.js';
 import { flags } from '../daemon/config.js';
+import { bindings, type Action, type Context } from '../tui/keymap.js';
 import { arg, bold, codeBlock, escape, header, italic, literal, markdownToRoff, textLine } from './roff.js';
 
 export const MAN_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -233,6 +234,36 @@ function fileBlock(rel: string): () => string[] {
   return () => codeBlock(readFileSync(path.join(TOP, rel), 'utf8').replace(/\n$/, '').split('\n'));
 }
 
+// ---- corral(1) -------------------------------------------------------------------
+
+// The TUI shows arrows; a man page read under LANG=C cannot, so keys are words.
+export const KEY_WORDS: Record<string, string> = {
+  up: 'Up', down: 'Down', left: 'Left', right: 'Right', enter: 'Enter', esc: 'Esc', tab: 'Tab',
+  'shift-tab': 'Shift-Tab', pageup: 'PgUp', pagedown: 'PgDn', home: 'Home', end: 'End', 'ctrl-c': 'Ctrl-C',
+};
+
+const WHERE: Record<Context, string> = {
+  list: 'the list',
+  detail: 'the detail pane',
+  logs: 'the log view',
+  processes: 'the Processes tab',
+  overlay: 'dialogs and full-screen views',
+};
+
+// The help screen's words, where they read wrongly outside that screen.
+const HELP_ON_PAGE: Partial<Record<Action, string>> = { help: 'the help screen: every key, and which are off under --read-only' };
+
+/** The TUI's keymap table (tui/keymap.ts), the one its help screen and hint bar come from. */
+function keyList(): string[] {
+  return bindings.flatMap((b) => {
+    const keys = b.keys.map((k) => KEY_WORDS[k] ?? bold(escape(k, true))).join(', ');
+    const text = [described(HELP_ON_PAGE[b.action] ?? b.help)];
+    if (b.contexts.length < 3) text.push(`In ${b.contexts.map((c) => WHERE[c]).join(' and ')}.`);
+    if (b.mutating) text.push(`Refused under ${bold('\\-\\-read\\-only')} and while disconnected.`);
+    return ['.TP', textLine(keys), textLine(text.join(' '))];
+  });
+}
+
 // ---- assembly --------------------------------------------------------------------
 
 function blocks(): Record<string, () => string[]> {
@@ -240,6 +271,7 @@ function blocks(): Record<string, () => string[]> {
   const components = doc.components as { schemas: Record<string, Schema> };
   return {
     flags: flagList,
+    keys: keyList,
     'systemd/corrald.service': fileBlock('systemd/corrald.service'),
     errors: errorTable,
     types: () => typesSection(components.schemas),

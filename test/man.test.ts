@@ -11,7 +11,8 @@ import path from 'node:path';
 import { methodNames, methods } from '../shared/api.js';
 import { ErrorCodes } from '../shared/errors.js';
 import { flags, helpText } from '../daemon/config.js';
-import { MAN_DIR, PAGES, TOP, renderPages } from '../man/pages.js';
+import { KEY_WORDS, MAN_DIR, PAGES, TOP, renderPages } from '../man/pages.js';
+import { bindings } from '../tui/keymap.js';
 import { escape, inline, markdownToRoff, textLine } from '../man/roff.js';
 
 const committed = (file: string) => readFileSync(path.join(MAN_DIR, file), 'utf8');
@@ -94,6 +95,16 @@ test('corrald(8) documents every flag that corrald --help lists', () => {
 
 // The default device, and the two that man(1) uses on a terminal: a character
 // that has no form under LANG=C shows up only with -Tascii.
+test('corral(1) lists every key of the TUI keymap', () => {
+  const keys = subsection(section(committed('corral.1'), 'THE TERMINAL UI'), 'Keys');
+  assert.ok(keys, 'corral(1) has no Keys subsection');
+  const tags = keys.filter((_, i) => keys[i - 1] === '.TP');
+  for (const b of bindings) {
+    const tag = b.keys.map((k) => KEY_WORDS[k] ?? `\\fB\\%${escape(k, true)}\\fR`).join(', ');
+    assert.ok(tags.includes(tag), `corral(1) does not list ${b.action} (${b.keys.join(', ')}): run \`npm run man\``);
+  }
+});
+
 test('groff -man -ww reports nothing on any page, on any device', () => {
   for (const [{ file }, device] of PAGES.flatMap((p) => ['', '-Tutf8', '-Tascii'].map((d) => [p, d] as const))) {
     const r = spawnSync('groff', ['-man', '-ww', '-z', ...(device ? [device] : []), path.join(MAN_DIR, file)], { encoding: 'utf8' });
