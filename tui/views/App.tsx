@@ -346,11 +346,11 @@ export function App({ store }: { store: Store }) {
       <Box justifyContent="space-between">
         <Text wrap="truncate">
           <Text bold>corral</Text>
-          {s.readOnly ? <Text color="yellow"> [read-only]</Text> : null} {total} containers
+          {s.readOnly ? <Text color="yellow"> [read-only]</Text> : null} <Badge s={s} now={now} /> · {total} container{total === 1 ? '' : 's'}
           {total ? ` (${['running', 'paused', 'created', 'stopped'].filter((k) => counts[k]).map((k) => `${counts[k]} ${k}`).join(', ')})` : ''}
           {showAll ? '' : ' · running only'}
           {filter || editing === 'filter' ? ` · filter: ${filter}${editing === 'filter' ? '▏' : ''}` : ''}
-          {sort !== 'id' ? ` · by ${sort}` : ''} · <Badge s={s} now={now} />
+          {sort !== 'id' ? ` · by ${sort}` : ''}
         </Text>
       </Box>
       {overlay ? (
@@ -387,13 +387,13 @@ export function App({ store }: { store: Store }) {
         {notice ? notice.text : s.conn.lastError && s.conn.phase !== 'live' ? s.conn.lastError : `${s.socket}`}
       </Text>
       <Text wrap="truncate">
+        {stale && s.conn.phase !== 'live' && !dialog ? <Text color="yellow">R reconnect now  </Text> : null}
         {hintItems.map((h, i) => (
           <Text key={h.key + h.label}>
             {i ? '  ' : ''}
             <Text bold>{h.key}</Text> {h.label}
           </Text>
         ))}
-        {stale && s.conn.phase !== 'live' && !dialog ? <Text color="yellow">  R reconnect</Text> : null}
       </Text>
     </Box>
   );
