@@ -77,7 +77,7 @@ async function loadOrRebuild(sup: Supervisor, id: string, runcState: RuncState |
     await quarantine(sup, id, report);
     return undefined;
   }
-  for (const n of await fs.readdir(dir)) if (isTempFile(n)) await fs.rm(path.join(dir, n), { force: true });
+  await removeTempFiles(dir);
   try {
     return await Container.load(sup.deps, id, runcState?.status);
   } catch (err) {
@@ -96,6 +96,15 @@ async function loadOrRebuild(sup: Supervisor, id: string, runcState: RuncState |
     sup.log.warn({ id, err }, 'state.json was unreadable; rebuilt it from runc (labels are lost)');
     report.rebuilt.push(id);
     return Container.load(sup.deps, id, runcState.status);
+  }
+}
+
+/** Temp files of atomic writes that a crash interrupted: the real file beside them is intact. */
+async function removeTempFiles(dir: string): Promise<void> {
+  for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isFile() && isTempFile(e.name)) await fs.rm(p, { force: true });
+    else if (e.isDirectory() && !e.name.startsWith('.')) for (const n of await fs.readdir(p)) if (isTempFile(n)) await fs.rm(path.join(p, n), { force: true });
   }
 }
 

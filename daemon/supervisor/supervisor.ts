@@ -97,15 +97,27 @@ export class Supervisor {
 
   // ---- lifecycle ---------------------------------------------------------
 
+  /** With start: true the call is all or nothing: a start that fails removes what the create made. */
   async create(p: { id: string; bundle: string; labels?: Record<string, string>; start?: boolean }): Promise<ContainerT> {
     return this.queue.run(p.id, async () => {
       if (this.containers.has(p.id)) throw errors.alreadyExists(`container ${p.id}`);
       const c = await Container.create(this.deps, p.id, p.bundle, p.labels ?? {});
+      // exits found by the watch queue behind this task, so they are reported after the create
       this.containers.set(c.id, c);
       this.watchProcess(c, c.init!);
+      if (p.start) {
+        try {
+          await c.start();
+        } catch (err) {
+          this.watcher.unwatchContainer(c.id);
+          this.containers.delete(c.id);
+          await c.destroyQuietly();
+          throw err;
+        }
+      }
       this.emit(c, { type: 'container.create' });
       this.log.info({ id: c.id, pid: c.init?.pid, bundle: c.bundle }, 'container created');
-      if (p.start) await this.startLocked(c);
+      if (p.start) this.reportStart(c);
       return c.view();
     });
   }
@@ -119,6 +131,10 @@ export class Supervisor {
 
   private async startLocked(c: Container): Promise<void> {
     await c.start();
+    this.reportStart(c);
+  }
+
+  private reportStart(c: Container): void {
     this.emit(c, { type: 'container.start', processId: INIT_PROCESS, pid: c.init?.pid ?? undefined });
     this.emit(c, { type: 'process.start', processId: INIT_PROCESS, pid: c.init?.pid ?? undefined });
     this.log.info({ id: c.id, pid: c.init?.pid }, 'container started');

@@ -1,0 +1,101 @@
+// corrald killed with SIGKILL while containers live: after a restart the one
+// still running is found with the same pid, the one that exited meanwhile
+// shows its real exit code, subscribers get exactly one process.exit for it
+// (replayed with since), and a half-written state file never makes a
+// container unreadable.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startDaemon, uid, runcState, until, conmonsUnder, type DaemonHandle } from '../helpers/daemon.js';
+import type { EventT } from '../../shared/api.js';
+
+let d: DaemonHandle;
+before(async () => {
+  d = await startDaemon();
+});
+after(async () => d?.cleanup());
+
+test('SIGKILL of corrald: the running container survives, an exit while away keeps its code', async () => {
+  let c = await d.client();
+  const runner = uid('runner');
+  const quitter = uid('quitter');
+  await c.request('container.create', { id: runner, bundle: await d.bundle(['/bin/sleep', '1000']), start: true });
+  // exits on its own a little after the daemon is gone
+  await c.request('container.create', { id: quitter, bundle: await d.bundle(['/bin/sh', '-c', 'sleep 1; exit 42']), start: true });
+  const before = await c.request('container.get', { id: runner });
+  const sub = await c.request('events.subscribe', {});
+  const seqAtKill = sub.seq;
+
+  await d.kill9();
+  await until(() => fs.existsSync(path.join(d.root, 'containers', quitter, 'init', 'exit')), 'the quitter to exit while corrald is down');
+  await d.restart();
+
+  c = await d.client();
+  const after = await c.request('container.get', { id: runner });
+  assert.equal(after.state, 'running');
+  assert.equal(after.pid, before.pid);
+  assert.equal(runcState(d.state, runner)?.status, 'running');
+  const q = await c.request('container.get', { id: quitter });
+  assert.equal(q.state, 'stopped');
+  assert.equal(q.exitStatus, 42);
+  assert.deepEqual(await c.request('container.wait', { id: quitter }), { exitStatus: 42, exitedAt: q.exitedAt });
+
+  // replay from before the crash: exactly one exit for the quitter, in seq order
+  const events: EventT[] = [];
+  c.onNotification('event', (p) => events.push(p.event));
+  await c.request('events.subscribe', { since: seqAtKill });
+  await until(() => events.some((e) => e.type === 'process.exit' && e.id === quitter), 'the replayed process.exit');
+  const exits = events.filter((e) => e.type === 'process.exit' && e.id === quitter);
+  assert.equal(exits.length, 1);
+  assert.equal(exits[0].exitStatus, 42);
+  const seqs = events.map((e) => e.seq);
+  assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+
+  // a second restart reports nothing twice
+  await d.kill9();
+  await d.restart();
+  c = await d.client();
+  const again: EventT[] = [];
+  c.onNotification('event', (p) => again.push(p.event));
+  await c.request('events.subscribe', { since: seqAtKill });
+  await c.request('daemon.version');
+  await until(() => again.length > 0, 'the replay');
+  assert.equal(again.filter((e) => e.type === 'process.exit' && e.id === quitter).length, 1);
+
+  // the runner is still watched after the restart: its exit is seen live
+  await c.request('container.kill', { id: runner, signal: 'KILL' });
+  assert.equal((await c.request('container.wait', { id: runner, timeoutMs: 10_000 })).exitStatus, 137);
+  await c.request('container.delete', { id: runner });
+  await c.request('container.delete', { id: quitter });
+  assert.deepEqual(conmonsUnder(path.join(d.state, 'runc')), []);
+});
+
+test('a leftover temp file of an interrupted state.json write is ignored and removed', async () => {
+  let c = await d.client();
+  const id = uid('torn');
+  await c.request('container.create', { id, bundle: await d.bundle(['/bin/sleep', '1000']), start: true });
+  await d.kill9();
+  const dir = path.join(d.root, 'containers', id);
+  // what a crash between write and rename leaves: a torn temp beside the good file
+  fs.writeFileSync(path.join(dir, '.state.json.deadbeef.tmp'), '{"id": "torn-half');
+  fs.writeFileSync(path.join(dir, 'init', '.process.json.cafe0001.tmp'), '');
+  await d.restart();
+  c = await d.client();
+  const got = await c.request('container.get', { id });
+  assert.equal(got.state, 'running');
+  assert.deepEqual(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp')), []);
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'init')).filter((n) => n.endsWith('.tmp')), []);
+  await c.request('container.delete', { id, force: true });
+});
+
+test('a second corrald on the same --state refuses to start', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { DAEMON } = await import('../helpers/daemon.js');
+  const r = spawnSync(process.execPath, [DAEMON, '--root', d.root, '--state', d.state], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /another corrald/);
+  // and the first still answers
+  const c = await d.client();
+  assert.ok((await c.request('daemon.info')).pid > 0);
+});
