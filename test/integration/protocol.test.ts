@@ -1,0 +1,146 @@
+// The wire protocol over a real socket, as socat, nc and JSON-RPC libraries
+// drive it: framing split across packets and merged in one, batches,
+// notifications without id, parse errors, oversize lines, wrong types,
+// unknown methods, half-close, 50 clients at once, the read-only socket, and
+// the README's socat examples run as written.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startDaemon, uid, TOP, type DaemonHandle } from '../helpers/daemon.js';
+import { RawPeer } from '../helpers/raw.js';
+import { Client } from '../../shared/client.js';
+
+let d: DaemonHandle;
+before(async () => {
+  d = await startDaemon({ extraArgs: ['--max-message-bytes', '4096'] });
+});
+after(async () => d?.cleanup());
+
+const req = (id: unknown, method: string, params?: unknown) => JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) });
+
+test('a message split across packets, and several in one packet', async () => {
+  const p = await RawPeer.connect(d.socket);
+  const text = req(1, 'daemon.version') + '\n';
+  for (const ch of text) await p.send(ch);
+  assert.equal((await p.next()).id, 1);
+  await p.send(req(2, 'daemon.info') + '\n' + req(3, 'container.list') + '\n' + req(4, 'daemon.version'));
+  await p.send('\n');
+  const ids = [(await p.next()).id, (await p.next()).id, (await p.next()).id].sort();
+  assert.deepEqual(ids, [2, 3, 4]);
+  p.close();
+});
+
+test('parse errors, invalid requests and oversize lines leave the connection usable', async () => {
+  const p = await RawPeer.connect(d.socket);
+  await p.send('this is not json\n');
+  const parse = await p.next();
+  assert.equal(parse.error.code, -32700);
+  assert.equal(parse.id, null);
+  await p.send('{"jsonrpc":"1.0","id":5,"method":"daemon.version"}\n');
+  const invalid = await p.next();
+  assert.equal(invalid.error.code, -32600);
+  assert.equal(invalid.id, 5);
+  await p.send(req(6, 'daemon.version', { pad: 'x'.repeat(10_000) }) + '\n');
+  const big = await p.next();
+  assert.equal(big.error.code, -32007);
+  assert.equal(big.error.data.reason, 'limit_exceeded');
+  await p.send(req(7, 'daemon.version') + '\n');
+  const ok = await p.next();
+  assert.equal(ok.id, 7);
+  assert.ok(ok.result.version);
+  p.close();
+});
+
+test('wrong types get -32602 with data.issues; unknown methods -32601; array params refused', async () => {
+  const p = await RawPeer.connect(d.socket);
+  await p.send(req(1, 'container.get', { id: 42 }) + '\n');
+  const r1 = await p.next();
+  assert.equal(r1.error.code, -32602);
+  assert.equal(r1.error.data.reason, 'invalid_params');
+  assert.deepEqual(r1.error.data.issues.map((i: { path: string }) => i.path), ['id']);
+  assert.ok(r1.error.data.issues[0].message);
+  await p.send(req(2, 'container.create', { id: 'x', bundle: '/b', extra: true }) + '\n');
+  const r2 = await p.next();
+  assert.equal(r2.error.code, -32602);
+  assert.match(JSON.stringify(r2.error.data.issues), /extra/);
+  await p.send(req(3, 'container.explode') + '\n');
+  const r3 = await p.next();
+  assert.equal(r3.error.code, -32601);
+  assert.match(r3.error.message, /rpc.discover/);
+  await p.send(req(4, 'container.get', ['x']) + '\n');
+  assert.equal((await p.next()).error.code, -32602);
+  p.close();
+});
+
+test('notifications get no reply; batches answer as arrays; limits on batches', async () => {
+  const p = await RawPeer.connect(d.socket);
+  await p.send(JSON.stringify({ jsonrpc: '2.0', method: 'daemon.version' }) + '\n');
+  assert.ok(await p.silentFor(200), 'a notification must not be answered');
+  await p.send(JSON.stringify([JSON.parse(req(1, 'daemon.version')), { jsonrpc: '2.0', method: 'daemon.info' }, JSON.parse(req(2, 'container.get', { id: 'nope-x' }))]) + '\n');
+  const batch = await p.next();
+  assert.ok(Array.isArray(batch));
+  assert.equal(batch.length, 2);
+  const byId = Object.fromEntries(batch.map((r: { id: number }) => [r.id, r]));
+  assert.ok(byId[1].result.version);
+  assert.equal(byId[2].error.data.reason, 'not_found');
+  await p.send(JSON.stringify([JSON.parse(req(9, 'daemon.version'))]) + '\n');
+  const one = await p.next();
+  assert.ok(Array.isArray(one), 'a batch of one is still answered with an array');
+  await p.send('[]\n');
+  assert.equal((await p.next()).error.code, -32600);
+  await p.send(JSON.stringify(Array.from({ length: 65 }, (_, i) => JSON.parse(req(i, 'daemon.version')))) + '\n');
+  assert.equal((await p.next()).error.data.reason, 'limit_exceeded');
+  p.close();
+});
+
+test('half-close: every request already sent is answered, then the socket closes', async () => {
+  const p = await RawPeer.connect(d.socket);
+  await p.send(req(1, 'daemon.version') + '\n' + req(2, 'container.list') + '\n' + req(3, 'daemon.info'));
+  p.socket.end();
+  const got = [await p.next(), await p.next(), await p.next()].map((m) => m.id).sort();
+  assert.deepEqual(got, [1, 2, 3]);
+  assert.equal(await p.next(), undefined);
+  assert.ok(p.closed);
+});
+
+test('50 clients at once each get their own answers', async () => {
+  const clients = await Promise.all(Array.from({ length: 50 }, () => Client.connect(d.socket)));
+  const results = await Promise.all(
+    clients.map(async (c, i) => {
+      const [v, l, e] = await Promise.all([c.request('daemon.version'), c.request('container.list'), c.request('container.get', { id: `missing-${i}` }).catch((err) => err)]);
+      return v.apiVersion && Array.isArray(l.containers) && e.reason === 'not_found';
+    }),
+  );
+  assert.equal(results.filter(Boolean).length, 50);
+  for (const c of clients) c.close();
+});
+
+test('the read-only socket serves reads and refuses changes', async () => {
+  const ro = await Client.connect(d.roSocket);
+  assert.ok((await ro.request('container.list')).containers);
+  const err = await ro.request('container.create', { id: uid(), bundle: '/x' }).catch((e) => e);
+  assert.equal(err.code, -32601);
+  assert.match(err.message, /read-only/);
+  const sub = await ro.request('events.subscribe', {});
+  assert.ok(sub.subscription);
+  ro.close();
+  const st = fs.statSync(d.socket);
+  assert.equal(st.mode & 0o777, 0o660);
+});
+
+test("the README's socat examples work as written", async () => {
+  const readme = fs.readFileSync(path.join(TOP, 'README.md'), 'utf8');
+  const examples = readme.split('\n').filter((l) => l.includes('| socat - UNIX-CONNECT:'));
+  assert.ok(examples.length >= 3, 'the README shows socat examples');
+  for (const line of examples) {
+    const cmd = line.replace(/^\$\s*/, '').replaceAll('/run/corral/corrald.sock', d.socket);
+    const r = spawnSync('bash', ['-c', cmd], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 0, `${cmd}\n${r.stderr}`);
+    const reply = JSON.parse(r.stdout.trim().split('\n')[0]);
+    assert.equal(reply.jsonrpc, '2.0', cmd);
+    assert.ok('result' in reply || reply.error?.data?.reason === 'not_found', `${cmd} → ${r.stdout}`);
+  }
+  assert.ok(execFileSync('socat', ['-V'], { encoding: 'utf8' }).includes('socat'));
+});
