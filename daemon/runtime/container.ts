@@ -161,6 +161,10 @@ export class Container {
     await writeJsonAtomic(layout.processFile(id, processId), rec);
     this.processes.set(processId, rec);
     const exec = processId !== INIT_PROCESS;
+    await fs.access(this.deps.runtimePath, fs.constants.X_OK).catch((err) => {
+      // conmon would only say "exited without a pid": name the missing binary instead
+      throw new CorralError('unavailable', `the OCI runtime ${this.deps.runtimePath} is missing or not executable; install runc (apt-get install runc) or pass --runtime`, { cause: err });
+    });
     if (exec) await writeJsonAtomic(layout.execSpecFile(id, processId), { ...spec, terminal: false });
     const launched = await launchConmon({
       conmon: this.deps.conmon,
