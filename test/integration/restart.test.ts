@@ -99,3 +99,34 @@ test('a second corrald on the same --state refuses to start', async () => {
   const c = await d.client();
   assert.ok((await c.request('daemon.info')).pid > 0);
 });
+
+test('after a reboot every container is stopped at once with its last known exit code', async () => {
+  let c = await d.client();
+  const live = uid('reboot');
+  const done = uid('rebootdone');
+  await c.request('container.create', { id: live, bundle: await d.bundle(['/bin/sleep', '1000']), start: true });
+  await c.request('container.create', { id: done, bundle: await d.bundle(['/bin/sh', '-c', 'exit 3']), start: true });
+  await c.request('container.wait', { id: done, timeoutMs: 10_000 });
+  await d.kill9();
+  // what a reboot looks like to the records: they were written under another boot id
+  for (const id of [live, done]) {
+    const dir = path.join(d.root, 'containers', id);
+    for (const file of [path.join(dir, 'state.json'), path.join(dir, 'init', 'process.json')]) {
+      const j = JSON.parse(fs.readFileSync(file, 'utf8'));
+      j.bootId = 'an-earlier-boot';
+      fs.writeFileSync(file, JSON.stringify(j));
+    }
+  }
+  await d.restart();
+  c = await d.client();
+  const l = await c.request('container.get', { id: live });
+  assert.equal(l.state, 'stopped');
+  assert.equal(l.exitStatus, 255);
+  assert.match(String(l.exitReason), /reboot/);
+  const k = await c.request('container.get', { id: done });
+  assert.equal(k.exitStatus, 3, 'the exit recorded before the reboot is kept');
+  // nothing of the old boot is left running
+  assert.deepEqual(conmonsUnder(path.join(d.state, 'runc')), []);
+  await c.request('container.delete', { id: live });
+  await c.request('container.delete', { id: done });
+});
