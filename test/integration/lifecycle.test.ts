@@ -118,3 +118,28 @@ test('wait times out with the timeout error; kill of one exec process', async ()
   assert.equal(ctr.state, 'running', 'an exec exiting does not stop the container');
   await c.request('container.delete', { id, force: true });
 });
+
+test('concurrent calls on one container never interleave; different containers run in parallel', async () => {
+  const id = uid('race');
+  const bundle = await d.bundle(['/bin/sleep', '1000']);
+  await c.request('container.create', { id, bundle, start: true });
+  // 20 pause/resume calls at once: each runs alone, so each either succeeds or
+  // finds the state the previous one left, and runc agrees with the last answer
+  const calls = Array.from({ length: 20 }, (_, i) =>
+    c.request(i % 2 ? 'container.resume' : 'container.pause', { id }).then(
+      (r) => r.state,
+      (e: CorralError) => e.reason,
+    ),
+  );
+  const results = await Promise.all(calls);
+  assert.ok(results.every((r) => ['paused', 'running', 'invalid_state'].includes(r)), JSON.stringify(results));
+  assert.deepEqual(results, results.map((_, i) => (i % 2 ? 'running' : 'paused')), 'in arrival order, alternating');
+  const final = await c.request('container.get', { id });
+  assert.equal(runcState(d.state, id)?.status, final.state);
+
+  // five containers created at once all come up
+  const ids = Array.from({ length: 5 }, () => uid('par'));
+  const made = await Promise.all(ids.map((x) => c.request('container.create', { id: x, bundle, start: true })));
+  assert.deepEqual(made.map((m) => m.state), ids.map(() => 'running'));
+  await Promise.all([id, ...ids].map((x) => c.request('container.delete', { id: x, force: true })));
+});
