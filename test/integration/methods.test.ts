@@ -227,3 +227,20 @@ test('a missing runtime is unavailable for that call; the daemon stays up', asyn
     await broken.cleanup();
   }
 });
+
+test('a container killed for memory gets container.oom before its process.exit', async () => {
+  const id = uid('oom');
+  const events: EventT[] = [];
+  c.onNotification('event', (n) => {
+    if (n.event.id === id) events.push(n.event);
+  });
+  await c.request('events.subscribe', { ids: [id], types: ['container.oom', 'process.exit'] });
+  // tail buffers /dev/zero forever looking for a newline: it grows until the limit
+  await c.request('container.create', { id, bundle: await d.bundle(['/bin/sh', '-c', 'tail /dev/zero']) });
+  await c.request('container.update', { id, resources: { memoryLimitBytes: 16 * 1024 * 1024 } });
+  await c.request('container.start', { id });
+  assert.equal((await c.request('container.wait', { id, timeoutMs: 30_000 })).exitStatus, 137);
+  await until(() => events.length >= 2, 'the oom and exit events');
+  assert.deepEqual(events.map((e) => e.type), ['container.oom', 'process.exit']);
+  await c.request('container.delete', { id });
+});
