@@ -1,0 +1,296 @@
+// corral under the bench: a corrald of this run's own (--root and --state in
+// the run's temporary folder) spawned from the built dist/, driven through the
+// project's socket client (shared/client.ts) and, for the fresh-connection
+// figure, through one `socat` per call as a shell script would. Besides the
+// figures every tool gets (./measure.ts), corral alone has the API figures
+// (container.list latency with many records, daemon.version throughput) and
+// the recovery time of a restarted corrald with containers on disk.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { Client } from '../shared/client.js';
+import { all, now, pool, run, since, sleep, spawnDaemon, waitExit } from './exec.js';
+import { findPids } from './memory.js';
+import { summarize } from './stats.js';
+import type { ApiResult, RecoveryResult, Subject } from './types.js';
+
+const TOP = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+export const DAEMON_MAIN = path.join(TOP, 'dist/daemon/main.js');
+
+const READY_TIMEOUT_MS = 30_000;
+const CONNECT_POLL_MS = 2;
+const CALL_TIMEOUT_MS = 60_000;
+const WAIT_TIMEOUT_MS = 30_000;
+const SOCAT_TIMEOUT_MS = 60_000;
+const STOP_DAEMON_TIMEOUT_MS = 15_000;
+const CLEANUP_TIMEOUT_MS = 30_000;
+/** Containers made or deleted at once when filling the record for the list figure. */
+const RECORD_CONCURRENCY = 4;
+/** The list figure stops at this many samples or this much time, whichever comes first. */
+const LIST_MAX_SAMPLES = 200;
+const LIST_BUDGET_MS = 30_000;
+const LIST_WARMUP = 3;
+
+/**
+ * corrald passes a container's bundle folder to conmon as -b, and conmon makes its ctl and
+ * winsz fifos (and attach symlinks) in that folder: two containers created at once from one
+ * bundle clobber each other's, and one create fails with "conmon exited without a pid" (seen
+ * here at 4 creates at a time: 3 failures in 108). Until corrald gives conmon a folder of its
+ * own, each container gets its own bundle folder: a config.json whose root.path is the shared
+ * root filesystem, made before the timed part. runc and the other peers do not write into the
+ * bundle and share one.
+ */
+const BUNDLE_PER_CONTAINER = true;
+const BUNDLE_NOTE =
+  'one bundle folder per container (its own config.json, the root filesystem shared), made outside the timings: corrald hands the bundle folder to conmon (-b), which makes its fifos there, so concurrent creates from one bundle fail (a corral bug to fix)';
+
+export interface Bundles {
+  echo: string;
+  sleep: string;
+  exitZero: string;
+}
+
+export interface CorralSubject extends Subject {
+  /** Restart corrald with the containers now on disk and time its first answer. */
+  recover(containers: number): Promise<RecoveryResult>;
+  measureApi(opts: { records: number[]; connections: number[]; seconds: number; idFor: (i: number) => string }): Promise<ApiResult>;
+}
+
+export async function corralSubject(work: string, bundles: Bundles, log: (line: string) => void): Promise<CorralSubject> {
+  if (!fs.existsSync(DAEMON_MAIN)) throw new Error(`${DAEMON_MAIN} is missing: the daemon is not built (npm run build)`);
+  const dir = path.join(work, 'corral');
+  const root = path.join(dir, 'root');
+  const state = path.join(dir, 'state');
+  const socket = path.join(state, 'corrald.sock');
+  fs.mkdirSync(root, { recursive: true });
+  fs.mkdirSync(state, { recursive: true });
+  const logPath = path.join(dir, 'corrald.log');
+
+  let daemon: ChildProcess | null = null;
+  let client: Client | null = null;
+
+  const spawnCorrald = () => {
+    const fd = fs.openSync(logPath, 'a');
+    daemon = spawnDaemon(process.execPath, [DAEMON_MAIN, '--root', root, '--state', state, '--log-level', 'warn'], fd);
+    fs.closeSync(fd);
+    return daemon;
+  };
+
+  /** Connects as soon as the socket accepts; returns the client and when that happened. */
+  const connectWhenReady = async (child: ChildProcess): Promise<Client> => {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      try {
+        return await Client.connect(socket, 1000);
+      } catch (err) {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(`corrald exited (${child.exitCode ?? child.signalCode}) before serving; see ${logPath}: ${tail(logPath)}`);
+        }
+        if (Date.now() > deadline) throw new Error(`corrald did not accept a connection within ${READY_TIMEOUT_MS} ms: ${(err as Error).message}`);
+        await sleep(CONNECT_POLL_MS);
+      }
+    }
+  };
+
+  const stopDaemon = async () => {
+    client?.close();
+    client = null;
+    if (daemon) {
+      daemon.kill('SIGTERM');
+      await waitExit(daemon, STOP_DAEMON_TIMEOUT_MS);
+      daemon = null;
+    }
+  };
+
+  const baseConfigs = new Map<string, Record<string, unknown>>();
+  /** The bundle folder container `id` is created from (see BUNDLE_PER_CONTAINER). */
+  const bundleDir = (id: string, base: string) => (BUNDLE_PER_CONTAINER ? path.join(dir, 'bundles', id) : base);
+  const prepareBundle = async (id: string, base: string) => {
+    if (!BUNDLE_PER_CONTAINER) return;
+    let config = baseConfigs.get(base);
+    if (!config) {
+      config = JSON.parse(await fs.promises.readFile(path.join(base, 'config.json'), 'utf8')) as Record<string, unknown>;
+      config.root = { ...(config.root as object), path: path.join(base, 'rootfs') };
+      baseConfigs.set(base, config);
+    }
+    await fs.promises.mkdir(bundleDir(id, base), { recursive: true });
+    await fs.promises.writeFile(path.join(bundleDir(id, base), 'config.json'), JSON.stringify(config));
+  };
+
+  const c = () => {
+    if (!client) throw new Error('no connection to corrald');
+    return client;
+  };
+
+  const runOnce = async (id: string, base: string) => {
+    await c().request('container.create', { id, bundle: bundleDir(id, base), start: true }, { timeoutMs: CALL_TIMEOUT_MS });
+    const exit = await c().request('container.wait', { id, timeoutMs: WAIT_TIMEOUT_MS }, { timeoutMs: WAIT_TIMEOUT_MS + 5000 });
+    if (exit.exitStatus !== 0) throw new Error(`container ${id} exited ${exit.exitStatus}`);
+  };
+
+  /** One call over a fresh socat, as `echo '{...}' | socat - UNIX-CONNECT:...` does. */
+  const socatCall = async (method: string, params: unknown) => {
+    const line = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) + '\n';
+    const r = await run('socat', ['-t', String(SOCAT_TIMEOUT_MS / 1000), '-', `UNIX-CONNECT:${socket}`], { input: line, timeoutMs: SOCAT_TIMEOUT_MS });
+    const first = r.stdout.split('\n')[0];
+    if (r.code !== 0 || !first) throw new Error(`socat ${method} exited ${r.code}${r.timedOut ? ' (timed out)' : ''}: ${r.stderr.trim()}`);
+    const msg = JSON.parse(first) as { result?: Record<string, unknown>; error?: { message: string } };
+    if (msg.error) throw new Error(`${method} over socat: ${msg.error.message}`);
+    return msg.result ?? {};
+  };
+
+  const close = async () => {
+    try {
+      if (client && !client.isClosed) {
+        const { containers } = await client.request('container.list', {}, { timeoutMs: CALL_TIMEOUT_MS });
+        await pool(containers, 8, (ct) => client!.request('container.delete', { id: ct.id, force: true }, { timeoutMs: CALL_TIMEOUT_MS }).catch(() => {}));
+      }
+    } finally {
+      await stopDaemon();
+      // whatever corrald could not delete (it crashed, or a call timed out) is removed with runc itself
+      const runcRoot = path.join(state, 'runc');
+      if (fs.existsSync(runcRoot)) {
+        const list = await run('runc', ['--root', runcRoot, 'list', '-q'], { timeoutMs: CLEANUP_TIMEOUT_MS });
+        for (const id of list.stdout.split('\n').filter(Boolean)) {
+          await run('runc', ['--root', runcRoot, 'delete', '--force', id], { timeoutMs: CLEANUP_TIMEOUT_MS });
+        }
+      }
+    }
+  };
+
+  try {
+    client = await connectWhenReady(spawnCorrald());
+    const v = await client.request('daemon.version', {}, { timeoutMs: CALL_TIMEOUT_MS });
+    const version = `corral ${v.version} (api ${v.apiVersion})`;
+    log(`corrald up: ${version}, runtime ${v.runtime?.version ?? '?'}, monitor ${v.monitor?.version ?? '?'}`);
+
+    const subject: CorralSubject = {
+      name: 'corral',
+      version,
+      notes: BUNDLE_PER_CONTAINER ? [BUNDLE_NOTE] : [],
+      runToExit: [
+        {
+          label: 'socket client',
+          prepare: (id) => prepareBundle(id, bundles.echo),
+          async run(id) {
+            await runOnce(id, bundles.echo);
+            await c().request('container.delete', { id }, { timeoutMs: CALL_TIMEOUT_MS });
+          },
+        },
+        {
+          label: 'socat per call',
+          prepare: (id) => prepareBundle(id, bundles.echo),
+          async run(id) {
+            await socatCall('container.create', { id, bundle: bundleDir(id, bundles.echo), start: true });
+            const exit = await socatCall('container.wait', { id, timeoutMs: WAIT_TIMEOUT_MS });
+            if (exit.exitStatus !== 0) throw new Error(`container ${id} exited ${String(exit.exitStatus)}`);
+            await socatCall('container.delete', { id });
+          },
+        },
+      ],
+      lifecycle: {
+        how: {
+          start: 'container.create {start: true}, one request per container, all at once on one connection',
+          stop: 'container.kill SIGKILL then container.wait, per container, all at once',
+          delete: 'container.delete, per container, all at once',
+        },
+        prepare: (id) => prepareBundle(id, bundles.sleep),
+        async start(id) {
+          await c().request('container.create', { id, bundle: bundleDir(id, bundles.sleep), start: true }, { timeoutMs: CALL_TIMEOUT_MS });
+        },
+        async stopAll(ids) {
+          await all(ids, async (id) => {
+            await c().request('container.kill', { id, signal: 'SIGKILL' }, { timeoutMs: CALL_TIMEOUT_MS });
+            await c().request('container.wait', { id, timeoutMs: WAIT_TIMEOUT_MS }, { timeoutMs: WAIT_TIMEOUT_MS + 5000 });
+          });
+        },
+        async removeAll(ids) {
+          await all(ids, (id) => c().request('container.delete', { id }, { timeoutMs: CALL_TIMEOUT_MS }));
+        },
+        monitorPids: () => findPids('conmon', state),
+        daemonPid: () => daemon?.pid ?? null,
+      },
+      close,
+
+      async recover(containers) {
+        await stopDaemon();
+        const t0 = now();
+        const child = spawnCorrald();
+        client = await connectWhenReady(child);
+        const connectMs = since(t0);
+        const list = await client.request('container.list', {}, { timeoutMs: CALL_TIMEOUT_MS });
+        const firstAnswerMs = since(t0);
+        const r = (x: number) => Math.round(x * 10) / 10;
+        return { containers, connectMs: r(connectMs), firstAnswerMs: r(firstAnswerMs), listed: list.containers.length };
+      },
+
+      async measureApi({ records, connections, seconds, idFor }) {
+        const list: ApiResult['list'] = {};
+        const made: string[] = [];
+        try {
+          for (const target of [...records].sort((a, b) => a - b)) {
+            // stopped containers: a record and an exit file each, no process left running
+            const fresh = Array.from({ length: target - made.length }, (_, i) => idFor(made.length + i));
+            await pool(fresh, RECORD_CONCURRENCY, async (id) => {
+              await prepareBundle(id, bundles.exitZero);
+              await runOnce(id, bundles.exitZero);
+              made.push(id);
+            });
+            for (let i = 0; i < LIST_WARMUP; i++) await c().request('container.list', {}, { timeoutMs: CALL_TIMEOUT_MS });
+            const samples: number[] = [];
+            let listed = 0;
+            const started = Date.now();
+            while (samples.length < LIST_MAX_SAMPLES && Date.now() - started < LIST_BUDGET_MS) {
+              const t0 = now();
+              const res = await c().request('container.list', {}, { timeoutMs: CALL_TIMEOUT_MS });
+              samples.push(since(t0));
+              listed = res.containers.length;
+            }
+            list[String(target)] = { ...summarize(samples), listed };
+            log(`corral container.list with ${target} on record: p50 ${list[String(target)].median} ms over ${samples.length}`);
+          }
+        } finally {
+          await pool([...made], RECORD_CONCURRENCY, (id) => c().request('container.delete', { id, force: true }, { timeoutMs: CALL_TIMEOUT_MS }));
+        }
+
+        const versionRps: ApiResult['versionRps'] = {};
+        for (const n of connections) {
+          const clients = await Promise.all(Array.from({ length: n }, () => Client.connect(socket)));
+          try {
+            let requests = 0;
+            const t0 = now();
+            const end = Date.now() + seconds * 1000;
+            // closed loop: each connection has one request outstanding at a time
+            await Promise.all(
+              clients.map(async (cl) => {
+                while (Date.now() < end) {
+                  await cl.request('daemon.version', {}, { timeoutMs: CALL_TIMEOUT_MS });
+                  requests++;
+                }
+              }),
+            );
+            const secs = since(t0) / 1000;
+            versionRps[String(n)] = { requests, seconds: Math.round(secs * 1000) / 1000, rps: Math.round(requests / secs) };
+            log(`corral daemon.version from ${n} connection(s): ${versionRps[String(n)].rps} requests/s`);
+          } finally {
+            for (const cl of clients) cl.close();
+          }
+        }
+        return { list, versionRps };
+      },
+    };
+    return subject;
+  } catch (err) {
+    await close().catch(() => {});
+    throw err;
+  }
+}
+
+function tail(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-5).join(' | ').slice(-800);
+  } catch {
+    return '(no log)';
+  }
+}

@@ -1,0 +1,116 @@
+// The measurements that apply to every compared tool alike, written once
+// against the Subject interface of ./types.ts: run-to-exit latency (round-robin
+// over all tools, so that a slow drift of the machine spreads over everyone
+// instead of favouring whoever ran first), the start/stop/delete phases of N
+// concurrent long-running containers, and memory with N containers running.
+// Each loop is bounded by a count and a time budget, and stops by itself.
+import { all, now, pool, since, sleep } from './exec.js';
+import { monitorMemory, procMemory } from './memory.js';
+import { summarize, type Summary } from './stats.js';
+import type { ConcurrentResult, Lifecycle, MemoryResult, Outcome, Subject } from './types.js';
+
+/** A variant that has spent this long on its samples stops early, reporting the n it got. */
+const RUN_BUDGET_MS = 120_000;
+/** How many containers the memory phase starts at once: enough to be quick, few enough not to be a stress test. */
+const MEMORY_START_CONCURRENCY = 4;
+/** Let freshly started monitors finish their start-up allocations before reading their RSS. */
+const SETTLE_MS = 1000;
+
+export const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** One counted run per variant per round; one uncounted warm-up first (page cache, first use of an image). */
+export async function measureRunToExit(
+  subjects: Subject[],
+  runs: number,
+  idFor: (tool: string, i: number) => string,
+  log: (line: string) => void,
+): Promise<Map<Subject, Record<string, Outcome<Summary>>>> {
+  const entries = subjects.flatMap((s) => s.runToExit.map((v) => ({ s, v, samples: [] as number[], spent: 0, error: null as string | null })));
+  for (const e of entries) {
+    try {
+      const id = idFor(`${e.s.name}-w`, 0);
+      await e.v.prepare?.(id);
+      await e.v.run(id);
+    } catch (err) {
+      e.error = `warm-up run failed: ${errorText(err)}`;
+      log(`${e.s.name} ${e.v.label}: ${e.error}`);
+    }
+  }
+  for (let i = 0; i < runs; i++) {
+    for (const e of entries) {
+      if (e.error || e.spent > RUN_BUDGET_MS) continue;
+      const id = idFor(`${e.s.name}-r`, i);
+      try {
+        await e.v.prepare?.(id);
+        const t0 = now();
+        await e.v.run(id);
+        const ms = since(t0);
+        e.samples.push(ms);
+        e.spent += ms;
+      } catch (err) {
+        e.error = `run ${i + 1} failed: ${errorText(err)}`;
+        log(`${e.s.name} ${e.v.label}: ${e.error}`);
+      }
+    }
+  }
+  const out = new Map<Subject, Record<string, Outcome<Summary>>>();
+  for (const e of entries) {
+    const rec = out.get(e.s) ?? {};
+    rec[e.v.label] = e.error ? { failed: e.error } : summarize(e.samples);
+    out.set(e.s, rec);
+    log(`${e.s.name} ${e.v.label}: ${e.error ?? `median ${summarize(e.samples).median} ms over ${e.samples.length}`}`);
+  }
+  return out;
+}
+
+export async function measureConcurrent(lc: Lifecycle, ids: string[]): Promise<ConcurrentResult> {
+  await all(ids, async (id) => lc.prepare?.(id));
+  let t0 = now();
+  await all(ids, (id) => lc.start(id));
+  const startMs = since(t0);
+  t0 = now();
+  await lc.stopAll(ids);
+  const stopMs = since(t0);
+  t0 = now();
+  await lc.removeAll(ids);
+  const deleteMs = since(t0);
+  const r = (x: number) => Math.round(x * 10) / 10;
+  return { containers: ids.length, startMs: r(startMs), stopMs: r(stopMs), deleteMs: r(deleteMs), how: lc.how };
+}
+
+/**
+ * Daemon RSS with nothing running, then N containers started (a few at a time), then the
+ * daemon's and every monitor's memory; `whileLoaded` runs with them still up (corral's
+ * recovery figure needs containers on disk). The containers are stopped and deleted after,
+ * whatever happened.
+ */
+export async function measureMemory(lc: Lifecycle, ids: string[], whileLoaded?: () => Promise<void>): Promise<MemoryResult> {
+  const daemonRss = async () => {
+    const pid = lc.daemonPid();
+    return pid === null ? null : ((await procMemory(pid))?.rssKiB ?? null);
+  };
+  const daemonIdleKiB = await daemonRss();
+  const started: string[] = [];
+  let result: MemoryResult;
+  try {
+    await pool(ids, MEMORY_START_CONCURRENCY, async (id) => {
+      await lc.prepare?.(id);
+      await lc.start(id);
+      started.push(id);
+    });
+    await sleep(SETTLE_MS);
+    const daemonLoadedKiB = await daemonRss();
+    // monitor.count is kept beside `containers`: a mismatch (a monitor that died, or one per pod) shows in the JSON
+    const monitor = await monitorMemory(await lc.monitorPids());
+    if (whileLoaded) await whileLoaded();
+    result = { containers: ids.length, daemonIdleKiB, daemonLoadedKiB, monitor };
+  } catch (err) {
+    // the first error is the one to report; what is left over, the subject's close() removes
+    await lc.stopAll(started).catch(() => {});
+    await lc.removeAll(started).catch(() => {});
+    throw err;
+  }
+  await lc.stopAll(started);
+  await lc.removeAll(started);
+  return result;
+}
