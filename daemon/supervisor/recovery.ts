@@ -13,7 +13,7 @@ import { Container, type ContainerRecordT, type ProcessRecordT } from '../runtim
 import { judgeProcess, isLeakedMonitor, monitorKey } from '../runtime/decide.js';
 import { exists, isTempFile, removeAside, sweepDeleted, writeJsonAtomic } from '../runtime/files.js';
 import { QUARANTINE_PREFIX } from '../runtime/layout.js';
-import { findMonitors, isSameProcess } from '../runtime/procinfo.js';
+import { findMonitors, isSameProcess, startTime } from '../runtime/procinfo.js';
 import { SIGKILL } from '../runtime/signals.js';
 import type { Supervisor } from './supervisor.js';
 
@@ -118,32 +118,39 @@ async function quarantine(sup: Supervisor, name: string, report: RecoveryReport)
 }
 
 async function reviveContainer(sup: Supervisor, c: Container, report: RecoveryReport): Promise<void> {
-  const { layout } = sup.deps;
-  const init = c.init;
-  if (!init || (init.pid === null && init.exitStatus === undefined && !(await c.readExit(INIT_PROCESS)))) {
-    const rebooted = c.record.bootId !== sup.deps.bootId;
-    if (!rebooted && init?.conmonPid === undefined) {
-      // conmon may still run without our having its pid: find it by its pid file
-      const conmonPid = Number((await fs.readFile(layout.conmonPidFile(c.id, INIT_PROCESS), 'utf8').catch(() => '')).trim());
-      const pid = Number((await fs.readFile(layout.pidFile(c.id, INIT_PROCESS), 'utf8').catch(() => '')).trim());
-      if (init && pid > 0 && conmonPid > 0 && (await isSameProcess(conmonPid, undefined))) {
-        sup.log.info({ id: c.id, pid }, 'finishing a create that a crash interrupted after conmon answered');
-        init.pid = pid;
-        init.conmonPid = conmonPid;
-        await c.saveProcess(init);
-      }
-    }
-    if (!c.init || c.init.pid === null) {
-      sup.log.info({ id: c.id }, 'rolling back a create that a crash interrupted');
-      await c.destroyQuietly();
-      report.rolledBack.push(c.id);
-      return;
-    }
+  for (const p of c.processes.values()) await adoptFromPidFiles(sup, c, p);
+  if (!c.init || c.init.pid === null) {
+    sup.log.info({ id: c.id }, 'rolling back a create that a crash interrupted');
+    await c.destroyQuietly();
+    report.rolledBack.push(c.id);
+    return;
   }
   sup.containers.set(c.id, c);
   // execs first, init last: a client sees the container stop after its processes
   const order = [...c.processes.values()].sort((a, b) => (a.id === INIT_PROCESS ? 1 : b.id === INIT_PROCESS ? -1 : 0));
   for (const p of order) await reviveProcess(sup, c, p, report);
+}
+
+/**
+ * A crash between conmon's answer and the rewrite of process.json leaves the
+ * record without a pid although the process runs: conmon's own pid files
+ * (same boot only) say which it is, so the process is adopted, not leaked.
+ */
+async function adoptFromPidFiles(sup: Supervisor, c: Container, p: ProcessRecordT): Promise<void> {
+  if (p.pid !== null || p.exitStatus !== undefined || p.bootId !== sup.deps.bootId) return;
+  const { layout } = sup.deps;
+  const readPid = async (file: string) => Number((await fs.readFile(file, 'utf8').catch(() => '')).trim()) || 0;
+  const pid = await readPid(layout.pidFile(c.id, p.id));
+  if (pid <= 0) return;
+  const conmonPid = await readPid(layout.conmonPidFile(c.id, p.id));
+  p.pid = pid;
+  p.pidStart = await startTime(pid);
+  if (conmonPid > 0) {
+    p.conmonPid = conmonPid;
+    p.conmonStart = await startTime(conmonPid);
+  }
+  await c.saveProcess(p);
+  sup.log.info({ id: c.id, processId: p.id, pid, conmonPid }, 'adopted a process whose start a crash interrupted after conmon answered');
 }
 
 async function reviveProcess(sup: Supervisor, c: Container, p: ProcessRecordT, report: RecoveryReport): Promise<void> {

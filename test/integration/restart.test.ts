@@ -130,3 +130,26 @@ test('after a reboot every container is stopped at once with its last known exit
   await c.request('container.delete', { id: live });
   await c.request('container.delete', { id: done });
 });
+
+test('a crash after conmon answered but before the pid was recorded: the process is adopted, not leaked', async () => {
+  let c = await d.client();
+  const id = uid('adopt');
+  await c.request('container.create', { id, bundle: await d.bundle(['/bin/sleep', '1000']), start: true });
+  const exec = await c.request('process.exec', { id, processId: 'late', args: ['/bin/sh', '-c', 'sleep 1; exit 12'] });
+  await d.kill9();
+  // what the crash leaves: process.json as written before conmon was run (pid null)
+  for (const processId of ['init', 'late']) {
+    const file = path.join(d.root, 'containers', id, processId, 'process.json');
+    const j = JSON.parse(fs.readFileSync(file, 'utf8'));
+    Object.assign(j, { pid: null, pidStart: undefined, conmonPid: undefined, conmonStart: undefined });
+    fs.writeFileSync(file, JSON.stringify(j));
+  }
+  await d.restart();
+  c = await d.client();
+  const got = await c.request('container.get', { id });
+  assert.equal(got.state, 'running');
+  assert.equal(got.processes.find((p) => p.id === 'late')?.pid ?? exec.pid, exec.pid);
+  assert.equal((await c.request('process.wait', { id, processId: 'late', timeoutMs: 10_000 })).exitStatus, 12);
+  await c.request('container.delete', { id, force: true });
+  assert.deepEqual(conmonsUnder(path.join(d.state, 'runc')), []);
+});
