@@ -82,7 +82,7 @@ test('notifications get no reply; batches answer as arrays; limits on batches', 
   const batch = await p.next();
   assert.ok(Array.isArray(batch));
   assert.equal(batch.length, 2);
-  const byId = Object.fromEntries(batch.map((r: { id: number }) => [r.id, r]));
+  const byId = Object.fromEntries(batch.map((r: { id: number; result?: any; error?: any }) => [r.id, r]));
   assert.ok(byId[1].result.version);
   assert.equal(byId[2].error.data.reason, 'not_found');
   await p.send(JSON.stringify([JSON.parse(req(9, 'daemon.version'))]) + '\n');
