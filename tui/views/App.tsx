@@ -8,7 +8,7 @@
 import React, { useEffect, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, type Key } from 'ink';
 import { ID_PATTERN, type ContainerT } from '../../shared/api.js';
-import { clock, errorText, splitArgs } from '../format.js';
+import { STATE_GLYPH, clock, errorText, splitArgs } from '../format.js';
 import { hints, keyName, lookup, splitChunk, type Action, type Context } from '../keymap.js';
 import { SORTS, listing, scrollTop, type SortKey } from '../listing.js';
 import { isStale } from '../store/connection.js';
@@ -22,6 +22,7 @@ import { Table } from './Table.js';
 export const MIN_COLUMNS = 60;
 export const MIN_ROWS = 15;
 const NOTICE_MS = 10_000;
+const STATES = ['running', 'paused', 'created', 'stopped'] as const;
 
 export function Badge({ s, now }: { s: StoreState; now: number }) {
   const c = s.conn;
@@ -281,19 +282,19 @@ export function App({ store }: { store: Store }) {
     }
   };
 
-  // a chunk of several plain keys is handled one key per render, each with fresh state
+  // Keys are handled one per render, in order, each seeing the state the previous one left:
+  // a chunk of several plain keys (fast typing, a paste, tmux send-keys) is split first.
   const [queue, setQueue] = useState<Array<{ input: string; key: Key }>>([]);
   useEffect(() => {
     if (!queue.length) return;
-    const [first, ...rest] = queue;
-    setQueue(rest);
-    onKey(first.input, first.key);
+    // functional: keys that arrived since this render must stay queued
+    setQueue((q) => q.slice(1));
+    onKey(queue[0].input, queue[0].key);
   }, [queue]);
 
   useInput((input, key) => {
-    if ([...input].length > 1 && !key.ctrl && !key.meta && !key.escape) setQueue((q) => [...q, ...splitChunk(input)]);
-    else if (queue.length) setQueue((q) => [...q, { input, key }]);
-    else onKey(input, key);
+    const keys = [...input].length > 1 && !key.ctrl && !key.meta && !key.escape ? splitChunk(input) : [{ input, key }];
+    setQueue((q) => [...q, ...keys]);
   });
 
   function onKey(input: string, key: Key) {
@@ -347,7 +348,7 @@ export function App({ store }: { store: Store }) {
         <Text wrap="truncate">
           <Text bold>corral</Text>
           {s.readOnly ? <Text color="yellow"> [read-only]</Text> : null} <Badge s={s} now={now} /> · {total} container{total === 1 ? '' : 's'}
-          {total ? ` (${['running', 'paused', 'created', 'stopped'].filter((k) => counts[k]).map((k) => `${counts[k]} ${k}`).join(', ')})` : ''}
+          {total ? ` (${STATES.filter((k) => counts[k]).map((k) => (columns >= 100 ? `${counts[k]} ${k}` : `${STATE_GLYPH[k]}${counts[k]}`)).join(columns >= 100 ? ', ' : ' ')})` : ''}
           {showAll ? '' : ' · running only'}
           {filter || editing === 'filter' ? ` · filter: ${filter}${editing === 'filter' ? '▏' : ''}` : ''}
           {sort !== 'id' ? ` · by ${sort}` : ''}

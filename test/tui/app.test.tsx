@@ -1,0 +1,335 @@
+// Component tests of the TUI through a fake corrald: every view from the
+// daemon's data, the keys, the safe delete confirmation, the daemon's error
+// messages, pending rows, read-only, the waiting / stale / reconnecting
+// display and the small-terminal message, each at 80x24 and at 120x40.
+// Assertions are on the screen text and on what the TUI sent.
+import { afterEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeDaemon, container } from './fake-daemon.js';
+import { KEYS, renderApp, until, type Rendered } from './render.js';
+
+const SIZES = [
+  { columns: 80, rows: 24 },
+  { columns: 120, rows: 40 },
+];
+
+const seed = () => [
+  container('web', { labels: { app: 'nginx' } }),
+  container('db', { state: 'paused' }),
+  container('job', { state: 'stopped', exitStatus: 3 }),
+  container('fresh', { state: 'created' }),
+];
+
+for (const size of SIZES) {
+  describe(`at ${size.columns}x${size.rows}`, () => {
+    let daemon: FakeDaemon;
+    let ui: Rendered;
+    const open = async (cs = seed(), readOnly = false) => {
+      daemon = await FakeDaemon.start(cs);
+      ui = renderApp({ socket: daemon.socketPath, readOnly, ...size });
+      await ui.waitFor('● live');
+      return ui;
+    };
+    /** Moves the cursor to the row of `id` (the list is sorted by id), one row at a time. */
+    const select = async (id: string) => {
+      const cursor = () => /▸ (\S+)/.exec(ui.frame())?.[1];
+      const ids = [...daemon.containers.keys()].sort();
+      await ui.press('g');
+      await until(() => cursor() === ids[0], 'the cursor at the top');
+      for (const next of ids.slice(1, ids.indexOf(id) + 1)) {
+        await ui.press('j');
+        await until(() => cursor() === next, `the cursor on ${next}`);
+      }
+    };
+    afterEach(async () => {
+      ui?.unmount();
+      await daemon?.close();
+    });
+
+    test('the list shows every container with state word and glyph, pid, processes, and the selection', async () => {
+      await open();
+      const f = ui.frame();
+      for (const line of [/db\s+‖ paused/, /fresh\s+○ created/, /job\s+■ stopped 3/, /web\s+● running\s+1003\s+1/]) assert.match(f, line);
+      assert.match(f, /▸ db/, 'the first row is selected, marked by a glyph');
+      assert.match(f, size.columns >= 100 ? /4 containers \(1 running, 1 paused, 1 created, 1 stopped\)/ : /4 containers \(●1 ‖1 ○1 ■1\)/);
+      assert.match(f, /s start {2}p pause/, 'the hint bar comes from the keymap');
+      assert.deepEqual(daemon.calls('events.subscribe')[0].params, { snapshot: true });
+      assert.equal(f.split('\n').length, size.rows - 1, 'the frame is one row shorter than the terminal');
+    });
+
+    test('CPU and memory appear for the visible live rows, polled through container.stats', async () => {
+      await open();
+      await ui.waitFor(/web\s+● running.*%\s+3\.0M/);
+      const polled = new Set(daemon.calls('container.stats').map((c) => c.params.id));
+      assert.deepEqual([...polled].sort(), ['db', 'web'], 'only running or paused containers are polled');
+    });
+
+    test('filter, all/running toggle, and events patching rows live', async () => {
+      await open();
+      await ui.press('/');
+      await ui.type('ngin');
+      await ui.press(KEYS.enter);
+      await ui.waitForGone(/^\s+db\s/m);
+      assert.match(ui.frame(), /▸ web/);
+      await ui.press(KEYS.esc);
+      await ui.waitFor(/db\s+‖ paused/);
+      await ui.press('a');
+      await ui.waitFor('running only');
+      assert.doesNotMatch(ui.frame(), /job\s+■/);
+      await ui.press('a');
+      daemon.emit({ type: 'container.pause', id: 'web', container: container('web', { state: 'paused' }) });
+      await ui.waitFor(/web\s+‖ paused/);
+      daemon.emit({ type: 'container.delete', id: 'job' });
+      await ui.waitForGone(/job\s+■/);
+      daemon.containers.set('late', container('late'));
+      daemon.emit({ type: 'container.create', id: 'late' });
+      await ui.waitFor(/late\s+● running/); // not in the event: fetched with container.get
+      assert.ok(daemon.calls('container.get').some((c) => c.params.id === 'late'));
+      assert.equal(daemon.calls('container.list').length, 0, 'the list is never polled');
+    });
+
+    test('detail tabs: Info, Processes, Logs (stderr apart, live, search, pause), Stats, Events', async () => {
+      daemon = await FakeDaemon.start(seed());
+      daemon.log('web', 'init', 'hello from stdout');
+      daemon.log('web', 'init', 'oops on stderr', 'stderr');
+      ui = renderApp({ socket: daemon.socketPath, ...size });
+      await ui.waitFor('● live');
+      await select('web');
+      await ui.press(KEYS.enter);
+      await ui.waitFor('[Info]');
+      await ui.waitFor(/bundle\s+\/bundles\/web/);
+      assert.match(ui.frame(), /labels\s+app=nginx/);
+      await ui.press(KEYS.tab);
+      await ui.waitFor(/init\s+1003 running\s+-\s+\/bin\/sleep 1000/);
+      await ui.press(KEYS.tab);
+      await ui.waitFor(' │hello from stdout');
+      assert.match(ui.frame(), /E│oops on stderr/);
+      assert.deepEqual(daemon.calls('process.logs')[0].params, { id: 'web', processId: 'init', tail: 1000, follow: true });
+      daemon.log('web', 'init', 'a live line');
+      await ui.waitFor('│a live line');
+      await ui.press('/');
+      await ui.type('oops');
+      await ui.press(KEYS.enter);
+      await ui.waitForGone('hello from stdout');
+      assert.match(ui.frame(), /1 of 3 lines/);
+      await ui.press(KEYS.esc);
+      await ui.waitFor('hello from stdout');
+      await ui.press('f');
+      await ui.waitFor('paused');
+      daemon.log('web', 'init', 'held while paused');
+      await ui.press('f');
+      await ui.waitFor('held while paused');
+      await ui.press(KEYS.tab);
+      await ui.waitFor(/CPU\s+[▁▂▃▄▅▆▇█ ]+\s+\d/);
+      assert.match(ui.frame(), /MEM\s+[▁▂▃▄▅▆▇█ ]+ 3\.0M \/ 512M/);
+      daemon.emit({ type: 'container.oom', id: 'web' });
+      await ui.press(KEYS.tab);
+      await ui.waitFor('container.oom');
+      await ui.press(KEYS.esc);
+      await ui.waitForGone('[Events]');
+      await until(() => daemon.calls('events.unsubscribe').length === 1, 'closing the detail to end the log follow');
+    });
+
+    test('pause shows the row pending while the request runs, then the new state', async () => {
+      await open();
+      await select('web');
+      const release = daemon.hold('container.pause');
+      await ui.press('p');
+      await ui.waitFor(/web\s+… pausing/);
+      release();
+      await ui.waitFor(/web\s+‖ paused/);
+      assert.deepEqual(daemon.calls('container.pause')[0].params, { id: 'web' });
+      await ui.press('p');
+      await ui.waitFor(/web\s+● running/);
+      assert.deepEqual(daemon.calls('container.resume')[0].params, { id: 'web' });
+    });
+
+    test("a failed request shows the daemon's message on the row and below, never a stack", async () => {
+      await open();
+      await select('web');
+      daemon.failNext('container.pause', 'runtime_error', 'runc pause failed: cgroup is frozen');
+      await ui.press('p');
+      await ui.waitFor(/web .*✗ pause: /);
+      const f = ui.frame();
+      assert.match(f, /web: container\.pause failed: runc pause failed: cgroup is frozen/);
+      assert.doesNotMatch(f, /\bat .*\.(ts|js):\d+/);
+      await ui.press('A');
+      await ui.waitFor('action log');
+      assert.match(ui.frame(), /✗ container\.pause/);
+      assert.match(ui.frame(), /✓ events\.subscribe/);
+    });
+
+    test('delete: Enter cancels, y deletes a stopped one; a running one needs its id typed', async () => {
+      await open();
+      await select('job');
+      await ui.press('D');
+      await ui.waitFor('delete job?');
+      await ui.press(KEYS.enter);
+      await ui.waitFor('job not deleted');
+      assert.equal(daemon.calls('container.delete').length, 0);
+      await ui.press('D');
+      await ui.waitFor('delete job?');
+      await ui.press('y');
+      await until(() => daemon.calls('container.delete').length === 1, 'container.delete');
+      await ui.waitForGone(/^[▸ ] job\s/m);
+      assert.deepEqual(daemon.calls('container.delete')[0].params, { id: 'job' });
+
+      await select('web');
+      await ui.press('D');
+      await ui.waitFor('Type the id to confirm');
+      await ui.press('y');
+      await ui.press(KEYS.enter);
+      await ui.waitFor('web not deleted: the typed id did not match');
+      assert.equal(daemon.calls('container.delete').length, 1);
+      await ui.press('D');
+      await ui.waitFor('Type the id to confirm');
+      await ui.type('web');
+      await ui.press(KEYS.enter);
+      await until(() => daemon.calls('container.delete').length === 2, 'a second container.delete');
+      await ui.waitForGone(/^[▸ ] web\s/m);
+      assert.deepEqual(daemon.calls('container.delete')[1].params, { id: 'web', force: true });
+    });
+
+    test('kill opens the signal picker, TERM first; it can target one process', async () => {
+      const c = container('web');
+      c.processes.push({ id: 'sh1', pid: 77, args: ['/bin/sh'], state: 'running', startedAt: c.createdAt });
+      await open([c]);
+      await ui.press('K');
+      await ui.waitFor('kill container web (init)');
+      assert.match(ui.frame(), /▸ SIGTERM \(default\)/);
+      await ui.press(KEYS.esc);
+      await ui.waitFor('kill cancelled');
+      assert.equal(daemon.calls('container.kill').length, 0);
+      await ui.press(KEYS.enter, KEYS.tab, 'j', 'K');
+      await ui.waitFor('kill process sh1 of web');
+      await ui.press('j', 'j', 'j', 'j', KEYS.enter);
+      await ui.waitFor(/sh1\s+-\s+exited\s+143/);
+      assert.deepEqual(daemon.calls('process.kill')[0].params, { id: 'web', processId: 'sh1', signal: 'SIGKILL' });
+      await ui.press(KEYS.esc, 'K', 'j', KEYS.enter);
+      await ui.waitFor(/web\s+■ stopped 143/);
+      assert.deepEqual(daemon.calls('container.kill')[0].params, { id: 'web', signal: 'SIGINT' });
+    });
+
+    test('exec prompts for a command, shows its output and exit code', async () => {
+      await open();
+      daemon.execScript = (args) => ({ lines: [`listing ${args[1]}`], exitStatus: 2 });
+      await select('web');
+      await ui.press('e');
+      await ui.waitFor('exec in web');
+      await ui.type(`ls '/my dir'`);
+      await ui.press(KEYS.enter);
+      await ui.waitFor('exited with code 2');
+      assert.match(ui.frame(), /│listing \/my dir/);
+      const sent = daemon.calls('process.exec')[0].params;
+      assert.deepEqual(sent.args, ['ls', '/my dir']);
+      assert.equal(sent.id, 'web');
+      await ui.press(KEYS.esc);
+      await ui.waitForGone('exited with code 2');
+    });
+
+    test('create from a bundle path', async () => {
+      await open();
+      await ui.press('n');
+      await ui.waitFor('create a container');
+      await ui.type('made');
+      await ui.press(KEYS.tab);
+      await ui.type('relative/path');
+      await ui.press(KEYS.enter);
+      await ui.waitFor('bundle: an absolute path');
+      await ui.press(...Array(13).fill(KEYS.backspace));
+      await ui.type('/srv/bundle');
+      await ui.press(KEYS.enter);
+      await ui.waitFor(/made\s+● running/);
+      assert.deepEqual(daemon.calls('container.create')[0].params, { id: 'made', bundle: '/srv/bundle', start: true });
+    });
+
+    test('read-only refuses changing keys with a message and hides them from the hints', async () => {
+      await open(seed(), true);
+      assert.match(ui.frame(), /\[read-only\]/);
+      assert.doesNotMatch(ui.frame(), /p pause/);
+      await select('web');
+      await ui.press('p');
+      await ui.waitFor('read-only: pause');
+      await ui.press('D');
+      assert.doesNotMatch(ui.frame(), /delete web/);
+      assert.equal(daemon.calls('container.pause').length + daemon.calls('container.delete').length, 0);
+      await ui.press('?');
+      await ui.waitFor('(off: read-only)');
+    });
+
+    test('help is generated from the keymap', async () => {
+      await open();
+      await ui.press('?');
+      await ui.waitFor('keys');
+      assert.match(ui.frame(), /K\s+kill: pick a signal/);
+      await ui.press(KEYS.esc);
+      await ui.waitFor(/▸ db/);
+    });
+
+    test('a dropped daemon leaves the data dimmed as stale, refuses changes, and recovers with since', async () => {
+      await open();
+      daemon.emit({ type: 'container.pause', id: 'web', container: container('web', { state: 'paused' }) });
+      await ui.waitFor(/web\s+‖ paused/);
+      await daemon.drop();
+      await ui.waitFor(/reconnecting \(attempt \d+\) · stale since \d\d:\d\d:\d\d/);
+      assert.match(ui.frame(), /web\s+‖ paused/, 'the last data stays on screen');
+      assert.match(ui.frame(), /R reconnect now/);
+      await ui.press('p');
+      await ui.waitFor('not connected to corrald');
+      // while away, the container was resumed
+      daemon.containers.set('web', container('web'));
+      daemon.emit({ type: 'container.resume', id: 'web', container: container('web') });
+      await daemon.listen();
+      await ui.press('R');
+      await ui.waitFor('● live');
+      await ui.waitFor(/web\s+● running/);
+      const subs = daemon.calls('events.subscribe');
+      assert.deepEqual(subs[subs.length - 1].params, { snapshot: true, since: 1 });
+      await ui.press('E');
+      await ui.waitFor(/container\.resume\s+web/);
+    });
+
+    test('since older than the history falls back to a plain snapshot', async () => {
+      await open();
+      daemon.emit({ type: 'container.oom', id: 'web' });
+      await until(() => ui.store.getState().conn.lastSeq === 1, 'the event to arrive');
+      await daemon.drop();
+      await ui.waitFor('reconnecting');
+      daemon.oldestSeq = 99;
+      await daemon.listen();
+      await ui.waitFor('● live');
+      const subs = daemon.calls('events.subscribe').map((c) => c.params);
+      assert.deepEqual(subs.slice(-2), [{ snapshot: true, since: 1 }, { snapshot: true }]);
+    });
+
+    test('an events.overflow makes it resubscribe from the last seq', async () => {
+      await open();
+      daemon.emit({ type: 'container.oom', id: 'web' });
+      daemon.emit({ type: 'container.oom', id: 'db' });
+      await until(() => ui.store.getState().conn.lastSeq === 2, 'both events to arrive');
+      daemon.overflow();
+      await until(() => daemon.calls('events.subscribe').length === 2, 'a new subscription');
+      await ui.waitFor('● live');
+      assert.deepEqual(daemon.calls('events.subscribe')[1].params, { snapshot: true, since: 2 });
+    });
+
+    test('started before the daemon, it waits for it and connects when it appears', async () => {
+      daemon = FakeDaemon.absent();
+      for (const c of seed()) daemon.containers.set(c.id, c);
+      ui = renderApp({ socket: daemon.socketPath, ...size });
+      await ui.waitFor(`waiting for corrald at ${daemon.socketPath.slice(0, 20)}`);
+      assert.doesNotMatch(ui.frame(), /stale/);
+      await daemon.listen();
+      await ui.waitFor(/web\s+● running/);
+    });
+
+    test('below 60x15 it says so with numbers, and comes back when the terminal grows', async () => {
+      await open();
+      ui.resize(52, 14);
+      await ui.waitFor('terminal too small: 52x14 (need 60x15)');
+      ui.resize(size.columns, size.rows);
+      await ui.waitFor(/▸ db/);
+    });
+  });
+}
+
