@@ -1,7 +1,8 @@
 // The one place where errors become JSON-RPC error objects: a CorralError
 // keeps its reason's code (DESIGN.md's table) and data; a zod error becomes
-// invalid_params with data.issues; anything else is an internal error whose
-// details go to the log, not to the client.
+// invalid_params with data.issues; a full or read-only disk is unavailable;
+// anything else is an internal error whose details go to the log, not to the
+// client.
 import { z } from 'zod';
 import { CorralError, type ParamIssue } from '../../shared/errors.js';
 
@@ -24,6 +25,14 @@ export function invalidParams(err: z.ZodError, method: string): CorralError {
 export function toRpcError(err: unknown, onInternal: (err: unknown) => void): RpcError {
   if (err instanceof CorralError) return err.toJSON();
   if (err instanceof z.ZodError) return invalidParams(err, 'this method').toJSON();
+  // a full or read-only disk is the host's state, not a bug in corrald: say so, and what to do
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS') {
+    const what = code === 'EROFS' ? 'is read-only' : 'is full';
+    return new CorralError('unavailable', `the disk under corrald's --root or --state ${what} (${(err as Error).message}); free space and retry`, {
+      data: { errno: code },
+    }).toJSON();
+  }
   onInternal(err);
   return new CorralError('internal', `internal error in corrald: ${(err as Error)?.message ?? String(err)}; see corrald's log`).toJSON();
 }
