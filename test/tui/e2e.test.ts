@@ -1,0 +1,111 @@
+// End to end: the built `corral` TUI in a real terminal (tmux) against a real
+// corrald running real containers through runc and conmon. It lists them,
+// pauses, resumes and deletes one by keys while reading the screen, sees the
+// stale badge when the daemon is killed and the recovery when it comes back,
+// says "too small" below the minimum, and quits with the terminal restored.
+// Ink draws nothing while CI is set, so the TUI runs under `env -u CI`.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { CLI, startDaemon, uid, type DaemonHandle } from '../helpers/daemon.js';
+import type { Client } from '../../shared/client.js';
+import { isCorralError } from '../../shared/errors.js';
+
+const SERVER = `corral-e2e-${randomBytes(4).toString('hex')}`;
+/** Bounds a wait that should end much sooner; exceeding it is a failure, not a measurement. */
+const SCREEN_TIMEOUT_MS = 10_000;
+
+function tmux(...args: string[]): string {
+  const r = spawnSync('tmux', ['-L', SERVER, ...args], { encoding: 'utf8' });
+  if (r.error) throw new Error(`tmux is missing (${r.error.message}): run npm test (it installs it) or apt-get install tmux`);
+  if (r.status !== 0) throw new Error(`tmux ${args.join(' ')} failed: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+const screen = () => tmux('capture-pane', '-p', '-t', 'app');
+
+async function waitScreen(what: string | RegExp, timeoutMs = SCREEN_TIMEOUT_MS): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = screen();
+    if (typeof what === 'string' ? s.includes(what) : what.test(s)) return s;
+    if (Date.now() > deadline) throw new Error(`the screen never showed ${String(what)}; it was:\n${s}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const keys = (...k: string[]) => tmux('send-keys', '-t', 'app', ...k);
+/** Types text literally (no key-name lookup), as a user would. */
+const typeText = (text: string) => tmux('send-keys', '-t', 'app', '-l', text);
+const row = (id: string, rest: string) => new RegExp(`^[▸ ] ${id.replace(/[.-]/g, '\\$&')}\\s+${rest}`, 'm');
+
+let daemon: DaemonHandle;
+let client: Client;
+const first = uid('tui-a');
+const second = uid('tui-b');
+
+before(async () => {
+  daemon = await startDaemon();
+  client = await daemon.client();
+  const bundle = await daemon.bundle(['/bin/sleep', '1000']);
+  for (const id of [first, second]) await client.request('container.create', { id, bundle, start: true });
+  tmux('new-session', '-d', '-s', 'app', '-x', '100', '-y', '30', `env -u CI node ${CLI} --socket ${daemon.socket}; echo "corral exited with $?"; sleep 600`);
+});
+
+after(async () => {
+  spawnSync('tmux', ['-L', SERVER, 'kill-server']);
+  await daemon?.cleanup();
+});
+
+test('the TUI lists, pauses, resumes and deletes real containers, rides out a daemon restart, and quits cleanly', async () => {
+  await waitScreen('● live');
+  await waitScreen(row(first, '● running'));
+  await waitScreen(row(second, '● running'));
+
+  // pause and resume the first one by keys
+  keys('/');
+  typeText(first);
+  keys('Enter');
+  await waitScreen(new RegExp(`▸ ${first}`));
+  keys('p');
+  await waitScreen(row(first, '‖ paused'));
+  assert.equal((await client.request('container.get', { id: first })).state, 'paused');
+  keys('p');
+  await waitScreen(row(first, '● running'));
+  assert.equal((await client.request('container.get', { id: first })).state, 'running');
+
+  // delete it: Enter cancels, then the typed id confirms (it is running)
+  keys('D');
+  await waitScreen('Type the id to confirm');
+  keys('Enter');
+  await waitScreen(`${first} not deleted`);
+  keys('D');
+  await waitScreen('Type the id to confirm');
+  typeText(first);
+  keys('Enter');
+  await waitScreen('no container matches');
+  await assert.rejects(client.request('container.get', { id: first }), (e) => isCorralError(e, 'not_found'));
+  keys('Escape');
+  await waitScreen(row(second, '● running'));
+
+  // the daemon dies: the data stays, stale; it comes back: live again
+  await daemon.kill9();
+  await waitScreen(/reconnecting \(attempt \d+\) · stale since \d\d:\d\d:\d\d/);
+  assert.match(screen(), row(second, '● running'), 'the last data stays on screen');
+  await daemon.restart();
+  keys('R');
+  await waitScreen('● live');
+  await waitScreen(row(second, '● running'));
+  assert.doesNotMatch(screen(), row(first, ''));
+
+  // too small, then back
+  tmux('resize-window', '-t', 'app', '-x', '50', '-y', '12');
+  await waitScreen('terminal too small: 50x12 (need 60x15)');
+  tmux('resize-window', '-t', 'app', '-x', '100', '-y', '30');
+  await waitScreen(row(second, '● running'));
+
+  keys('q');
+  const last = await waitScreen('corral exited with 0');
+  assert.doesNotMatch(last, /● live/, 'the alternate screen is gone: the shell screen is back');
+});
