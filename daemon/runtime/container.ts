@@ -158,14 +158,15 @@ export class Container {
       startedAt: now(),
       pid: null,
     };
-    await writeJsonAtomic(layout.processFile(id, processId), rec);
+    // only a crash of corrald in this boot can find this pid-less record: no need to wait for the disk
+    await writeJsonAtomic(layout.processFile(id, processId), rec, false);
     this.processes.set(processId, rec);
     const exec = processId !== INIT_PROCESS;
     await fs.access(this.deps.runtimePath, fs.constants.X_OK).catch((err) => {
       // conmon would only say "exited without a pid": name the missing binary instead
       throw new CorralError('unavailable', `the OCI runtime ${this.deps.runtimePath} is missing or not executable; install runc (apt-get install runc) or pass --runtime`, { cause: err });
     });
-    if (exec) await writeJsonAtomic(layout.execSpecFile(id, processId), { ...spec, terminal: false });
+    if (exec) await writeJsonAtomic(layout.execSpecFile(id, processId), { ...spec, terminal: false }, false);
     const launched = await launchConmon({
       conmon: this.deps.conmon,
       runtime: this.deps.runtimePath,
@@ -198,10 +199,8 @@ export class Container {
     await this.deps.runc.start(this.id);
     this.runcStatus = 'running';
     this.record = { ...this.record, startedAt: now() };
-    const init = this.init!;
-    init.startedAt = this.record.startedAt!;
+    // init's own record keeps its create time; its start time is the container's (see processView)
     await writeJsonAtomic(this.deps.layout.stateFile(this.id), this.record);
-    await this.saveProcess(init);
   }
 
   async pause(): Promise<void> {
@@ -283,9 +282,8 @@ export class Container {
   }
 
   /** Marks an exit in memory; saveExit then writes it. Split so the event can be emitted in between. */
-  noteExit(processId: string, status: number, reason?: string): ProcessRecordT {
+  noteExit(processId: string, status: number, reason?: string, exitedAt = now()): ProcessRecordT {
     const p = this.getProcess(processId);
-    const exitedAt = now();
     Object.assign(p, { exitStatus: status, exitedAt, exitReason: reason });
     if (processId === INIT_PROCESS) {
       this.runcStatus = 'stopped';
@@ -296,8 +294,10 @@ export class Container {
 
   /** Writes an exit to process.json and, for init, to state.json (survives the exit file's loss and a reboot). */
   async saveExit(processId: string): Promise<void> {
-    await this.saveProcess(this.getProcess(processId));
-    if (processId === INIT_PROCESS) await writeJsonAtomic(this.deps.layout.stateFile(this.id), this.record);
+    await Promise.all([
+      this.saveProcess(this.getProcess(processId)),
+      processId === INIT_PROCESS ? writeJsonAtomic(this.deps.layout.stateFile(this.id), this.record) : undefined,
+    ]);
   }
 
   async saveProcess(p: ProcessRecordT): Promise<void> {
@@ -316,14 +316,21 @@ export class Container {
 
   /** Removes the container from runc and both folders. The caller has made sure init has exited (or forces). */
   async delete(): Promise<void> {
-    const st = await this.deps.runc.state(this.id);
-    if (st) {
-      try {
-        await this.deps.runc.delete(this.id, st.status !== 'stopped');
-      } catch (err) {
-        if (!(err instanceof CorralError && err.reason === 'not_found')) throw err;
-      }
+    const gone = (err: unknown) => err instanceof CorralError && err.reason === 'not_found';
+    try {
+      // a stopped container needs no force; a created one does (its init waits in runc's exec fifo)
+      await this.deps.runc.delete(this.id, this.state !== 'stopped');
+    } catch (err) {
+      if (gone(err)) return this.removeFolders();
+      // runc disagrees with our record (e.g. a process outlived its lost monitor): make it so
+      await this.deps.runc.delete(this.id, true).catch((again) => {
+        if (!gone(again)) throw again;
+      });
     }
+    await this.removeFolders();
+  }
+
+  private async removeFolders(): Promise<void> {
     await removeAside(this.deps.layout.containerDir(this.id));
     await removeAside(this.deps.layout.runtimeContainerDir(this.id));
   }
@@ -361,7 +368,7 @@ export class Container {
       state: exited ? 'exited' : created ? 'created' : 'running',
       ...(exited ? { exitStatus: p.exitStatus, exitedAt: p.exitedAt } : {}),
       ...(p.exitReason ? { exitReason: p.exitReason } : {}),
-      startedAt: p.startedAt,
+      startedAt: (p.id === INIT_PROCESS ? this.record.startedAt : undefined) ?? p.startedAt,
     };
   }
 

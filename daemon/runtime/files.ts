@@ -9,13 +9,18 @@ import { DELETING_PREFIX } from './layout.js';
 
 const TEMP_SUFFIX = '.tmp';
 
-export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
+/**
+ * DURABLE false skips both fsyncs: the rename still makes the write atomic
+ * for a crash of corrald (the page cache outlives the process), which is all
+ * a record that only matters within this boot needs.
+ */
+export async function writeFileAtomic(file: string, data: string | Buffer, durable = true): Promise<void> {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
   const fh = await fs.open(tmp, 'w', 0o600);
   try {
     await fh.writeFile(data);
-    await fh.sync();
+    if (durable) await fh.sync();
   } catch (err) {
     await fh.close();
     await fs.rm(tmp, { force: true });
@@ -28,10 +33,10 @@ export async function writeFileAtomic(file: string, data: string | Buffer): Prom
     await fs.rm(tmp, { force: true });
     throw err;
   }
-  await syncDir(dir);
+  if (durable) await syncDir(dir);
 }
 
-export const writeJsonAtomic = (file: string, value: unknown) => writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+export const writeJsonAtomic = (file: string, value: unknown, durable = true) => writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n', durable);
 
 async function syncDir(dir: string): Promise<void> {
   const fh = await fs.open(dir, 'r');

@@ -125,6 +125,12 @@ async function reviveContainer(sup: Supervisor, c: Container, report: RecoveryRe
     report.rolledBack.push(c.id);
     return;
   }
+  const init = c.init;
+  if (init.exitStatus !== undefined && c.record.exitStatus === undefined) {
+    // a crash between the two writes of an exit: process.json has it, state.json not yet
+    c.noteExit(INIT_PROCESS, init.exitStatus, init.exitReason, init.exitedAt);
+    await c.saveExit(INIT_PROCESS);
+  }
   sup.containers.set(c.id, c);
   // execs first, init last: a client sees the container stop after its processes
   const order = [...c.processes.values()].sort((a, b) => (a.id === INIT_PROCESS ? 1 : b.id === INIT_PROCESS ? -1 : 0));

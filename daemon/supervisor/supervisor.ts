@@ -40,6 +40,8 @@ export class Supervisor {
   readonly unmonitored = new Set<string>();
   private waiters = new Map<string, Set<Waiter>>();
   private exitSeen = new Map<string, Set<() => void>>();
+  /** Exits noted in memory whose records are being written. */
+  private saving = new Set<string>();
   private timers: NodeJS.Timeout[] = [];
   private lastRuncReconcile = 0;
 
@@ -236,7 +238,8 @@ export class Supervisor {
   wait(id: string, processId: string, timeoutMs?: number): Promise<Exit> {
     const c = this.find(id);
     const p = c.getProcess(processId);
-    if (p.exitStatus !== undefined) return Promise.resolve(exitOf(p));
+    // an exit still being written is answered once it is on disk, so no answer outruns the record
+    if (p.exitStatus !== undefined && !this.saving.has(`${id}\0${processId}`)) return Promise.resolve(exitOf(p));
     return new Promise<Exit>((resolve, reject) => {
       const key = `${id}\0${processId}`;
       let timer: NodeJS.Timeout | undefined;
@@ -296,12 +299,17 @@ export class Supervisor {
       // reported before it is written: a crash in between is found by recovery in the history (bus.hasExit)
       this.emit(c, { type: 'process.exit', processId, pid: pid ?? undefined, exitStatus: status, ...(reason ? { exitReason: reason } : {}) });
     }
-    await c.saveExit(processId);
+    const key = `${c.id}\0${processId}`;
+    this.saving.add(key);
+    try {
+      await c.saveExit(processId);
+    } finally {
+      this.saving.delete(key);
+    }
     this.watcher.unwatch(c.id, processId);
     this.unmonitored.delete(`${c.id}\0${processId}`);
     const log = reason ? this.log.warn.bind(this.log) : this.log.info.bind(this.log);
     log({ id: c.id, processId, pid, exitStatus: status, reason }, 'process exited');
-    const key = `${c.id}\0${processId}`;
     const set = this.waiters.get(key);
     this.waiters.delete(key);
     if (set) for (const w of set) w.resolve(exitOf(p));

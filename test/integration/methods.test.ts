@@ -231,6 +231,7 @@ test('a missing runtime is unavailable for that call; the daemon stays up', asyn
 test('a container killed for memory gets container.oom before its process.exit', async () => {
   const id = uid('oom');
   const events: EventT[] = [];
+  const c = await d.client();
   c.onNotification('event', (n) => {
     if (n.event.id === id) events.push(n.event);
   });
