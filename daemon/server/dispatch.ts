@@ -45,12 +45,19 @@ export class Dispatcher {
       const parsed = spec.params.safeParse(params ?? {});
       if (!parsed.success) throw invalidParams(parsed.error, name);
       const started = performance.now();
-      const result = await handler(parsed.data, ctx);
+      const ms = () => +(performance.now() - started).toFixed(2);
+      let result: unknown;
+      try {
+        result = await handler(parsed.data, ctx);
+      } catch (err) {
+        this.log.debug({ method: name, conn: ctx.connId, ms: ms(), reason: err instanceof CorralError ? err.reason : 'internal' }, 'request failed');
+        throw err;
+      }
       if (CHECK_RESULTS) {
         const check = spec.result.safeParse(result);
         if (!check.success) throw new Error(`result of ${name} does not match its schema: ${check.error.message}`);
       }
-      this.log.debug({ method: name, conn: ctx.connId, ms: +(performance.now() - started).toFixed(2) }, 'request');
+      this.log.debug({ method: name, conn: ctx.connId, ms: ms() }, 'request');
       return result;
     });
   }
