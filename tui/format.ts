@@ -127,6 +127,11 @@ export function splitArgs(line: string): string[] {
   return args;
 }
 
+/** A command line as a shell would need it typed: words with spaces or quotes are quoted. */
+export function joinArgs(args: string[]): string {
+  return args.map((a) => (a === '' || /[\s'"\\$`;&|<>]/.test(a) ? `'${a.replace(/'/g, `'\\''`)}'` : a)).join(' ');
+}
+
 /** The one line a request's failure is shown as: the daemon's message, never a stack. */
 export function errorText(err: unknown): string {
   if (err instanceof Error) {

@@ -369,14 +369,18 @@ export class Store {
   }
 
   async kill(id: string, signal: string, processId?: string): Promise<void> {
-    if (processId && processId !== 'init') await this.mutate(id, `sending ${signal} to ${processId}`, 'process.kill', { id, processId, signal });
-    else await this.mutate(id, `sending ${signal}`, 'container.kill', { id, signal });
+    const toProcess = processId !== undefined && processId !== 'init';
+    const r = toProcess
+      ? await this.mutate(id, `sending ${signal} to ${processId}`, 'process.kill', { id, processId, signal })
+      : await this.mutate(id, `sending ${signal}`, 'container.kill', { id, signal });
+    if (r) this.notify(`sent ${signal} to ${toProcess ? `process ${processId} of ` : ''}${id}`);
   }
 
   async remove(id: string, force: boolean): Promise<boolean> {
     const r = await this.mutate(id, 'deleting', 'container.delete', force ? { id, force } : { id });
     if (r === undefined) return false;
     this.list({ type: 'gone', id });
+    this.notify(`deleted ${id}`);
     return true;
   }
 

@@ -23,6 +23,8 @@ export const MIN_COLUMNS = 60;
 export const MIN_ROWS = 15;
 const NOTICE_MS = 10_000;
 const STATES = ['running', 'paused', 'created', 'stopped'] as const;
+/** Hints kept at the right end of the bar, whatever the width. */
+const PINNED = ['help', 'quit'];
 
 export function Badge({ s, now }: { s: StoreState; now: number }) {
   const c = s.conn;
@@ -84,8 +86,11 @@ export function App({ store }: { store: Store }) {
   const topRef = useRef(0);
 
   const rowsShown = listing(s.list.byId, { filter, showAll, sort, stats: s.stats });
+  // the selection follows its container by id; when that one goes, the cursor stays where it was
+  const lastIndex = useRef(0);
   let index = rowsShown.findIndex((c) => c.id === selectedId);
-  if (index < 0 && rowsShown.length) index = 0;
+  if (index < 0 && rowsShown.length) index = Math.min(lastIndex.current, rowsShown.length - 1);
+  lastIndex.current = Math.max(0, index);
   const selected: ContainerT | undefined = rowsShown[index] ?? (selectedId ? s.list.byId[selectedId] : undefined);
   const stale = isStale(s.conn) || (!s.list.synced && s.conn.phase !== 'live');
 
@@ -109,7 +114,12 @@ export function App({ store }: { store: Store }) {
   topRef.current = top;
   const visibleIds = rowsShown.slice(top, top + tableH).map((c) => c.id);
 
-  // the selection follows its container by id; a deleted one hands over to its neighbour
+  const gone = focus === 'detail' && selectedId !== null && s.list.synced && !s.list.byId[selectedId];
+  useEffect(() => {
+    if (!gone) return;
+    setFocus('list');
+    store.notify(`${selectedId} was deleted`);
+  }, [gone]);
   useEffect(() => {
     if (selected && selected.id !== selectedId && rowsShown.some((c) => c.id === selected.id)) setSelectedId(selected.id);
   });
@@ -316,7 +326,7 @@ export function App({ store }: { store: Store }) {
     }
     const b = lookup(name, context);
     if (!b) return;
-    if (b.mutating && !store.mayMutate(b.help.split(/[:,(]/)[0].trim())) return;
+    if (b.mutating && !store.mayMutate(b.hint ?? b.action)) return;
     run(b.action);
   }
 
@@ -387,15 +397,27 @@ export function App({ store }: { store: Store }) {
       <Text wrap="truncate" color={notice?.level === 'error' ? 'red' : undefined} dimColor={!notice}>
         {notice ? notice.text : s.conn.lastError && s.conn.phase !== 'live' ? s.conn.lastError : `${s.socket}`}
       </Text>
-      <Text wrap="truncate">
-        {stale && s.conn.phase !== 'live' && !dialog ? <Text color="yellow">R reconnect now  </Text> : null}
-        {hintItems.map((h, i) => (
-          <Text key={h.key + h.label}>
-            {i ? '  ' : ''}
-            <Text bold>{h.key}</Text> {h.label}
+      <Box>
+        <Box flexGrow={1} flexShrink={1} overflow="hidden">
+          <Text wrap="truncate">
+            {stale && s.conn.phase !== 'live' && !dialog ? <Text color="yellow">R reconnect now  </Text> : null}
+            {hintItems.filter((h) => !PINNED.includes(h.label)).map((h, i) => (
+              <Text key={h.key + h.label}>
+                {i ? '  ' : ''}
+                <Text bold>{h.key}</Text> {h.label}
+              </Text>
+            ))}
           </Text>
-        ))}
-      </Text>
+        </Box>
+        <Text>
+          {hintItems.filter((h) => PINNED.includes(h.label)).map((h) => (
+            <Text key={h.key + h.label}>
+              {'  '}
+              <Text bold>{h.key}</Text> {h.label}
+            </Text>
+          ))}
+        </Text>
+      </Box>
     </Box>
   );
 }

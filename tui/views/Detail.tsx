@@ -6,7 +6,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import type { ContainerT, EventT, LogLineT } from '../../shared/api.js';
-import { STATE_COLOR, STATE_GLYPH, bytes, clock, dateTime, fit, limit, percent, sparkline } from '../format.js';
+import { STATE_COLOR, STATE_GLYPH, bytes, clock, dateTime, fit, joinArgs, limit, percent, sparkline } from '../format.js';
 import type { LogView, StatsPoint } from '../store/store.js';
 
 export const TABS = ['Info', 'Processes', 'Logs', 'Stats', 'Events'] as const;
@@ -89,7 +89,7 @@ function Processes({ c, index, width, height }: { c: ContainerT; index: number; 
           {top + i === index ? '▸ ' : '  '}
           {fit(p.id, 16)} {fit(p.pid === null ? '-' : String(p.pid), 8, 'right')}{' '}
           <Text color={p.state === 'running' ? 'green' : 'gray'}>{fit(p.state, 9)}</Text>{' '}
-          {fit(p.exitStatus === undefined ? '-' : String(p.exitStatus), 6, 'right')} {fit(p.args.join(' ') || '?', argsW)}
+          {fit(p.exitStatus === undefined ? '-' : String(p.exitStatus), 6, 'right')} {fit(joinArgs(p.args) || '?', argsW)}
         </Text>
       ))}
       {c.processes.length === 0 ? <Text dimColor>  no processes</Text> : null}

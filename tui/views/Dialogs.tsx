@@ -7,6 +7,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import type { ExecView } from '../store/store.js';
+import { joinArgs } from '../format.js';
 import { LogLineRow } from './Detail.js';
 
 export const SIGNALS = ['TERM', 'INT', 'HUP', 'QUIT', 'KILL', 'USR1', 'USR2'] as const;
@@ -84,7 +85,7 @@ export function DialogView({ dialog, width, height, exec }: { dialog: Dialog; wi
               : 'running…';
       const room = Math.max(1, height - 4);
       return (
-        <Frame title={`exec ${exec.processId} in ${exec.containerId}: ${exec.args.join(' ')}`} width={width} color={exec.state === 'failed' || (exec.exitStatus ?? 0) !== 0 ? 'red' : 'green'}>
+        <Frame title={`exec ${exec.processId} in ${exec.containerId}: ${joinArgs(exec.args)}`} width={width} color={exec.state === 'failed' || (exec.exitStatus ?? 0) !== 0 ? 'red' : 'green'}>
           {exec.lines.slice(-room).map((l, i) => (
             <LogLineRow key={i} line={l} width={width - 4} search="" />
           ))}
