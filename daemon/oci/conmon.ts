@@ -79,6 +79,8 @@ export async function launchConmon(o: ConmonLaunch): Promise<Launched> {
   // stdio 0-2 go to /dev/null: the forked conmon outlives us and must never
   // write into a pipe nobody reads (SIGPIPE would kill it).
   const child = spawn(o.conmon, conmonArgs(o), {
+    // conmon also drops a legacy `oom` file into its working folder: keep it in the process's own
+    cwd: o.socketDir,
     detached: true,
     stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'],
     env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
