@@ -4,6 +4,8 @@
 // seq order, snapshot and since, followed logs, and rpc.discover.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { startDaemon, uid, until, sleep, type DaemonHandle } from '../helpers/daemon.js';
 import { RawPeer } from '../helpers/raw.js';
 import type { Client } from '../../shared/client.js';
@@ -243,5 +245,7 @@ test('a container killed for memory gets container.oom before its process.exit',
   assert.equal((await c.request('container.wait', { id, timeoutMs: 30_000 })).exitStatus, 137);
   await until(() => events.length >= 2, 'the oom and exit events');
   assert.deepEqual(events.map((e) => e.type), ['container.oom', 'process.exit']);
+  // conmon's legacy oom file stays in the process's runtime folder, not in corrald's working folder
+  assert.equal(fs.existsSync(path.join(process.cwd(), 'oom')), false);
   await c.request('container.delete', { id });
 });
