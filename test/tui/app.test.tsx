@@ -323,6 +323,30 @@ for (const size of SIZES) {
       await ui.waitFor(/web\s+● running/);
     });
 
+    test('a long list scrolls with the cursor; G and g jump to the ends', async () => {
+      await open(Array.from({ length: 60 }, (_, i) => container(`c${String(i).padStart(2, '0')}`)));
+      assert.doesNotMatch(ui.frame(), /c59/);
+      await ui.press('G');
+      await ui.waitFor(/▸ c59/);
+      assert.doesNotMatch(ui.frame(), /c00/);
+      await ui.press('k');
+      await ui.waitFor(/▸ c58/);
+      await ui.press('g');
+      await ui.waitFor(/▸ c00/);
+    });
+
+    test('a container deleted elsewhere closes its detail pane and keeps the cursor in place', async () => {
+      await open();
+      await select('job');
+      await ui.press(KEYS.enter);
+      await ui.waitFor('[Info]');
+      daemon.containers.delete('job');
+      daemon.emit({ type: 'container.delete', id: 'job' });
+      await ui.waitFor('job was deleted');
+      await ui.waitForGone('[Info]');
+      await ui.waitFor(/▸ web/);
+    });
+
     test('below 60x15 it says so with numbers, and comes back when the terminal grows', async () => {
       await open();
       ui.resize(52, 14);

@@ -38,6 +38,12 @@ async function waitScreen(what: string | RegExp, timeoutMs = SCREEN_TIMEOUT_MS):
 const keys = (...k: string[]) => tmux('send-keys', '-t', 'app', ...k);
 /** Types text literally (no key-name lookup), as a user would. */
 const typeText = (text: string) => tmux('send-keys', '-t', 'app', '-l', text);
+/** The screen line of `id`'s row with its SGR escape sequences (capture-pane -e). */
+const rowWithStyle = (id: string) => tmux('capture-pane', '-p', '-e', '-t', 'app').split('\n').find((l) => l.includes(id)) ?? '';
+// SGR 2 (faint), alone or among other attributes
+const DIM = /\x1b\[(?:[\d;]*;)?2(?:;[\d;]*)?m/;
+// SGR 30-37, 90-97 (foreground colours), 38;5/38;2 (256 and true colour)
+const COLOR = /\x1b\[(?:[\d;]*;)?(?:3[0-8]|9[0-7])(?:;[\d;]*)?m/;
 const row = (id: string, rest: string) => new RegExp(`^[▸ ] ${id.replace(/[.-]/g, '\\$&')}\\s+${rest}`, 'm');
 
 let daemon: DaemonHandle;
@@ -89,10 +95,12 @@ test('the TUI lists, pauses, resumes and deletes real containers, rides out a da
   keys('Escape');
   await waitScreen(row(second, '● running'));
 
-  // the daemon dies: the data stays, stale; it comes back: live again
+  // the daemon dies: the data stays, dimmed and stale; it comes back: live again
+  assert.doesNotMatch(rowWithStyle(second), DIM);
   await daemon.kill9();
   await waitScreen(/reconnecting \(attempt \d+\) · stale since \d\d:\d\d:\d\d/);
   assert.match(screen(), row(second, '● running'), 'the last data stays on screen');
+  assert.match(rowWithStyle(second), DIM, 'stale rows are dimmed');
   await daemon.restart();
   keys('R');
   await waitScreen('● live');
@@ -104,6 +112,21 @@ test('the TUI lists, pauses, resumes and deletes real containers, rides out a da
   await waitScreen('terminal too small: 50x12 (need 60x15)');
   tmux('resize-window', '-t', 'app', '-x', '100', '-y', '30');
   await waitScreen(row(second, '● running'));
+
+  // NO_COLOR: a second TUI in another window draws the same screen without a colour
+  assert.match(tmux('capture-pane', '-p', '-e', '-t', 'app'), COLOR, 'with colour on, states are coloured');
+  tmux('new-window', '-d', '-t', 'app', '-n', 'nocolor', `env -u CI NO_COLOR=1 node ${CLI} --socket ${daemon.socket}`);
+  const plain = async () => {
+    const deadline = Date.now() + SCREEN_TIMEOUT_MS;
+    for (;;) {
+      const s = tmux('capture-pane', '-p', '-e', '-t', 'app:nocolor');
+      if (s.includes('● live') && s.includes(second)) return s;
+      if (Date.now() > deadline) throw new Error(`the NO_COLOR window never showed the list; it was:\n${s}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  assert.doesNotMatch(await plain(), COLOR, 'NO_COLOR removes every colour');
+  tmux('kill-window', '-t', 'app:nocolor');
 
   keys('q');
   const last = await waitScreen('corral exited with 0');

@@ -284,7 +284,7 @@ export class Store {
     this.list({ type: 'refetched', ids });
     for (const id of ids) {
       this.fetching.add(id);
-      this.request('container.get', { id }, { quiet: true })
+      this.request('container.get', { id }, { quiet: false })
         .then((c) => this.list({ type: 'container', container: c }))
         .catch((err) => {
           if (isCorralError(err, 'not_found')) this.list({ type: 'gone', id });
