@@ -117,8 +117,15 @@ for (const size of SIZES) {
       await ui.press('f');
       await ui.waitFor('paused');
       daemon.log('web', 'init', 'held while paused');
+      await ui.waitFor('1 new (f follows)');
+      assert.doesNotMatch(ui.frame(), /held while paused/, 'a paused log stays where it was');
       await ui.press('f');
       await ui.waitFor('held while paused');
+      assert.match(ui.frame(), /following/);
+      await ui.press('k');
+      await ui.waitFor('paused');
+      await ui.press('G');
+      await ui.waitFor('following');
       await ui.press(KEYS.tab);
       await ui.waitFor(/CPU\s+[▁▂▃▄▅▆▇█ ]+\s+\d/);
       assert.match(ui.frame(), /MEM\s+[▁▂▃▄▅▆▇█ ]+ 3\.0M \/ 512M/);

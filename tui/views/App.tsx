@@ -79,7 +79,8 @@ export function App({ store }: { store: Store }) {
   const [sort, setSort] = useState<SortKey>('id');
   const [procIndex, setProcIndex] = useState(0);
   const [logProc, setLogProc] = useState('init');
-  const [follow, setFollow] = useState(true);
+  // the Logs tab follows new lines, or is frozen at the line count it had when paused
+  const [frozenAt, setFrozenAt] = useState<number | null>(null);
   const [logOffset, setLogOffset] = useState(0);
   const [search, setSearch] = useState('');
   const [eventsOffset, setEventsOffset] = useState(0);
@@ -154,10 +155,13 @@ export function App({ store }: { store: Store }) {
     } else if (context === 'processes' && selected) {
       setProcIndex((i) => to(i, selected.processes.length));
     } else if (context === 'logs') {
-      const total = filterLines(s.logs?.lines ?? [], search).length;
-      const next = delta === 'top' ? total : delta === 'bottom' ? 0 : Math.max(0, Math.min(total, (follow ? 0 : logOffset) - delta));
+      const lines = s.logs?.lines ?? [];
+      const frozen = frozenAt ?? lines.length;
+      const total = filterLines(lines.slice(0, frozen), search).length;
+      const next = delta === 'top' ? total : delta === 'bottom' ? 0 : Math.max(0, Math.min(total, (frozenAt === null ? 0 : logOffset) - delta));
       setLogOffset(next);
-      setFollow(next === 0);
+      // scrolling up pauses the follow where it is; back at the bottom of a paused log it stays paused
+      setFrozenAt(next === 0 && delta === 'bottom' ? null : frozen);
     } else if (TABS[tab] === 'Events') {
       setEventsOffset((o) => Math.max(0, delta === 'top' ? 1e9 : delta === 'bottom' ? 0 : o - delta));
     }
@@ -189,7 +193,7 @@ export function App({ store }: { store: Store }) {
       case 'filter': setEditing('filter'); return;
       case 'clearFilter': setFilter(''); return;
       case 'search': setEditing('search'); return;
-      case 'follow': setFollow((f) => !f); setLogOffset(0); return;
+      case 'follow': setFrozenAt(frozenAt === null ? (s.logs?.lines.length ?? 0) : null); setLogOffset(0); return;
       case 'toggleAll': setShowAll((a) => !a); return;
       case 'sort': {
         const next = SORTS[(SORTS.indexOf(sort) + 1) % SORTS.length];
@@ -202,7 +206,7 @@ export function App({ store }: { store: Store }) {
         setLogProc(context === 'processes' ? (selected.processes[procIndex]?.id ?? 'init') : 'init');
         setFocus('detail');
         setTab(TABS.indexOf('Logs'));
-        setFollow(true);
+        setFrozenAt(null);
         setLogOffset(0);
         return;
       }
@@ -383,7 +387,7 @@ export function App({ store }: { store: Store }) {
               height={lower - 1}
               procIndex={Math.min(procIndex, Math.max(0, selected.processes.length - 1))}
               logs={s.logs}
-              follow={follow}
+              frozenAt={frozenAt}
               logOffset={logOffset}
               search={search}
               searchEditing={editing === 'search'}

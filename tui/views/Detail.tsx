@@ -20,8 +20,9 @@ export interface DetailProps {
   height: number;
   procIndex: number;
   logs: LogView | null;
-  follow: boolean;
-  /** Lines scrolled up from the bottom while follow is off. */
+  /** null while following; else the number of lines the log had when follow was paused. */
+  frozenAt: number | null;
+  /** Lines scrolled up from the bottom of the frozen log. */
   logOffset: number;
   search: string;
   searchEditing: boolean;
@@ -128,9 +129,12 @@ export function filterLines(lines: LogLineT[], search: string): LogLineT[] {
 
 function Logs(props: DetailProps) {
   const { logs } = props;
-  const shown = filterLines(logs?.lines ?? [], props.search);
+  const all = logs?.lines ?? [];
+  const following = props.frozenAt === null;
+  const fresh = following ? 0 : Math.max(0, all.length - props.frozenAt!);
+  const shown = filterLines(following ? all : all.slice(0, props.frozenAt!), props.search);
   const bodyH = Math.max(1, props.height - 1);
-  const offset = props.follow ? 0 : Math.min(props.logOffset, Math.max(0, shown.length - bodyH));
+  const offset = following ? 0 : Math.min(props.logOffset, Math.max(0, shown.length - bodyH));
   const end = shown.length - offset;
   const window = shown.slice(Math.max(0, end - bodyH), end);
   const status = !logs
@@ -138,7 +142,7 @@ function Logs(props: DetailProps) {
     : [
         `${logs.processId}`,
         logs.loading ? 'loading…' : `${shown.length}${props.search ? ` of ${logs.lines.length}` : ''} lines`,
-        logs.ended ? 'ended' : props.follow ? 'following' : `paused${offset ? `, ${offset} below` : ''} (f follows)`,
+        following ? (logs.ended ? 'ended' : 'following') : `paused${offset ? `, ${offset} below` : ''}${fresh ? `, ${fresh} new` : ''} (f follows)`,
         props.searchEditing || props.search ? `search: ${props.search}${props.searchEditing ? '▏' : ''}` : '',
       ]
         .filter(Boolean)
