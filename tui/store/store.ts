@@ -113,6 +113,8 @@ export class Store {
   private fetching = new Set<string>();
   private actionN = 0;
   private stopped = false;
+  /** A Client.connect is under way: never two at once. */
+  private connecting = false;
   private readonly delay: (attempt: number) => number;
 
   constructor(private readonly opts: StoreOptions) {
@@ -175,10 +177,8 @@ export class Store {
   /** `R`: connect now rather than at the end of the back-off. */
   retryNow(): void {
     const { phase } = this.state.conn;
-    if (phase !== 'waiting' && phase !== 'reconnecting') {
-      this.notify(phase === 'connecting' ? 'already connecting' : 'connected: nothing to retry', 'info');
-      return;
-    }
+    if (this.connecting || phase === 'connecting') return this.notify('already connecting', 'info');
+    if (phase !== 'waiting' && phase !== 'reconnecting') return this.notify('connected: nothing to retry', 'info');
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.conn({ type: 'retry-now', now: Date.now() });
@@ -186,14 +186,17 @@ export class Store {
   }
 
   private async connect(): Promise<void> {
-    if (this.stopped || this.client) return;
+    if (this.stopped || this.client || this.connecting) return;
     this.conn({ type: 'attempt' });
     let client: Client;
+    this.connecting = true;
     try {
       client = await Client.connect(this.opts.socket, this.opts.connectTimeoutMs);
     } catch (err) {
       this.lost(errorText(err));
       return;
+    } finally {
+      this.connecting = false;
     }
     if (this.stopped) {
       client.close();
