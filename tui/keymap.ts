@@ -114,6 +114,26 @@ export function hints(context: Context, readOnly: boolean): Array<{ key: string;
     .map((b) => ({ key: b.action === 'down' ? '↑↓' : keyLabel(b.keys[0]), label: b.hint! }));
 }
 
+/** Which hints stay when the bar is too narrow for all: what acts first, then where to go, moving last. */
+const HINT_PRIORITY = ['detail', 'back', 'start', 'pause', 'kill', 'delete', 'exec', 'logs', 'search', 'follow', 'filter', 'tab', 'new', 'all/running', 'events', 'actions', 'move'];
+
+/** The hints that fit in `width` cells ("key label" joined by two spaces), most useful first, shown in table order. */
+export function fitHints<T extends { key: string; label: string }>(items: T[], width: number): T[] {
+  const cost = (h: T) => [...h.key].length + 1 + [...h.label].length + 2;
+  const rank = (h: T) => {
+    const i = HINT_PRIORITY.indexOf(h.label);
+    return i < 0 ? HINT_PRIORITY.length : i;
+  };
+  const keep = new Set<T>();
+  let used = 0;
+  for (const h of [...items].sort((a, b) => rank(a) - rank(b))) {
+    if (used + cost(h) > width + 2) continue;
+    keep.add(h);
+    used += cost(h);
+  }
+  return items.filter((h) => keep.has(h));
+}
+
 /** Help screen rows: keys, what they do, and where. */
 export function helpRows(readOnly: boolean): Array<{ keys: string; help: string; disabled: boolean }> {
   return bindings.map((b) => ({

@@ -52,7 +52,7 @@ for (const size of SIZES) {
       for (const line of [/db\s+‖ paused/, /fresh\s+○ created/, /job\s+■ stopped 3/, /web\s+● running\s+1003\s+1/]) assert.match(f, line);
       assert.match(f, /▸ db/, 'the first row is selected, marked by a glyph');
       assert.match(f, size.columns >= 100 ? /4 containers \(1 running, 1 paused, 1 created, 1 stopped\)/ : /4 containers \(●1 ‖1 ○1 ■1\)/);
-      assert.match(f, /s start {2}p pause/, 'the hint bar comes from the keymap');
+      assert.match(f, /s start {2}p pause {2}K kill {2}D delete {2}e exec/, 'the hint bar comes from the keymap');
       assert.deepEqual(daemon.calls('events.subscribe')[0].params, { snapshot: true });
       assert.equal(f.split('\n').length, size.rows - 1, 'the frame is one row shorter than the terminal');
     });
@@ -325,7 +325,11 @@ for (const size of SIZES) {
       for (const c of seed()) daemon.containers.set(c.id, c);
       ui = renderApp({ socket: daemon.socketPath, ...size });
       await ui.waitFor(`waiting for corrald at ${daemon.socketPath.slice(0, 20)}`);
-      assert.doesNotMatch(ui.frame(), /stale/);
+      await ui.waitFor('(ENOENT)');
+      const f = ui.frame();
+      assert.doesNotMatch(f, /stale/);
+      assert.match(f, /\? help {2}q quit\s*$/, 'help and quit stay on the hint bar');
+      assert.equal(f.split('\n').length, size.rows - 1, 'nothing wraps past the frame');
       await daemon.listen();
       await ui.waitFor(/web\s+● running/);
     });

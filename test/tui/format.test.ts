@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { age, bytes, fit, limit, percent, sparkline, splitArgs } from '../../tui/format.js';
-import { bindings, helpRows, hints, lookup, splitChunk } from '../../tui/keymap.js';
+import { bindings, fitHints, helpRows, hints, lookup, splitChunk } from '../../tui/keymap.js';
 import { listing, scrollTop } from '../../tui/listing.js';
 import { container } from './fake-daemon.js';
 
@@ -51,6 +51,18 @@ test('the keymap has one action per key and context, and read-only hides mutatin
   assert.ok(hints('list', false).some((h) => h.label === 'kill'));
   assert.ok(!hints('list', true).some((h) => h.label === 'kill'));
   assert.ok(helpRows(true).some((r) => r.disabled && r.help.includes('read-only')));
+});
+
+test('a narrow hint bar keeps the acting keys and drops moving first, in table order', () => {
+  const all = hints('list', false);
+  assert.deepEqual(fitHints(all, 1000), all);
+  const narrow = fitHints(all, 60).map((h) => h.label);
+  assert.ok(narrow.includes('kill') && narrow.includes('delete'), narrow.join(','));
+  assert.ok(!narrow.includes('move'), narrow.join(','));
+  const order = all.map((h) => h.label).filter((l) => narrow.includes(l));
+  assert.deepEqual(narrow, order);
+  const width = narrow.reduce((n, l) => n + l.length + 4, 0);
+  assert.ok(width <= 62, `fits: ${width}`);
 });
 
 test('a chunk of keys splits into single presses, Enter and Tab included', () => {

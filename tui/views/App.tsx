@@ -9,7 +9,7 @@ import React, { useEffect, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, type Key } from 'ink';
 import { ID_PATTERN, type ContainerT } from '../../shared/api.js';
 import { STATE_GLYPH, clock, errorText, splitArgs } from '../format.js';
-import { hints, keyName, lookup, splitChunk, type Action, type Context } from '../keymap.js';
+import { fitHints, hints, keyName, lookup, splitChunk, type Action, type Context } from '../keymap.js';
 import { SORTS, listing, scrollTop, type SortKey } from '../listing.js';
 import { isStale } from '../store/connection.js';
 import type { Store, StoreState } from '../store/store.js';
@@ -352,6 +352,7 @@ export function App({ store }: { store: Store }) {
     : dialog
       ? []
       : hints(context, s.readOnly);
+  const showReconnect = stale && s.conn.phase !== 'live' && !dialog;
   const emptyText = !s.list.synced
     ? s.conn.phase === 'waiting' ? `waiting for corrald at ${s.socket}` : 'loading…'
     : total === 0 ? `no containers yet${s.readOnly ? '' : ': n creates one from a bundle'}` : 'no container matches (Esc clears the filter, a shows all)';
@@ -376,7 +377,7 @@ export function App({ store }: { store: Store }) {
         </Box>
       ) : (
         <Box flexDirection="column" height={main} overflow="hidden">
-          <Table rows={rowsShown} selectedId={selected?.id ?? null} top={top} height={tableH} width={columns} now={now} activity={s.rows} stats={s.stats} dim={stale} empty={emptyText} />
+          <Table rows={rowsShown} selectedId={selected?.id ?? null} top={top} height={tableH} width={columns} now={now} activity={s.rows} stats={s.stats} dim={stale} empty={emptyText} detail={!s.list.synced ? s.conn.lastError : undefined} />
           {dialog ? (
             <DialogView dialog={dialog} width={columns} height={lower} exec={s.exec} />
           ) : detailOpen && selected ? (
@@ -404,8 +405,8 @@ export function App({ store }: { store: Store }) {
       <Box>
         <Box flexGrow={1} flexShrink={1} overflow="hidden">
           <Text wrap="truncate">
-            {stale && s.conn.phase !== 'live' && !dialog ? <Text color="yellow">R reconnect now  </Text> : null}
-            {hintItems.filter((h) => !PINNED.includes(h.label)).map((h, i) => (
+            {showReconnect ? <Text color="yellow">R reconnect now  </Text> : null}
+            {fitHints(hintItems.filter((h) => !PINNED.includes(h.label)), columns - 16 - (showReconnect ? 17 : 0)).map((h, i) => (
               <Text key={h.key + h.label}>
                 {i ? '  ' : ''}
                 <Text bold>{h.key}</Text> {h.label}
@@ -413,14 +414,16 @@ export function App({ store }: { store: Store }) {
             ))}
           </Text>
         </Box>
-        <Text>
-          {hintItems.filter((h) => PINNED.includes(h.label)).map((h) => (
-            <Text key={h.key + h.label}>
-              {'  '}
-              <Text bold>{h.key}</Text> {h.label}
-            </Text>
-          ))}
-        </Text>
+        <Box flexShrink={0}>
+          <Text>
+            {hintItems.filter((h) => PINNED.includes(h.label)).map((h) => (
+              <Text key={h.key + h.label}>
+                {'  '}
+                <Text bold>{h.key}</Text> {h.label}
+              </Text>
+            ))}
+          </Text>
+        </Box>
       </Box>
     </Box>
   );

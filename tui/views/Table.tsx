@@ -20,6 +20,8 @@ export interface TableProps {
   stats: Readonly<Record<string, StatsPoint[]>>;
   dim: boolean;
   empty: string;
+  /** More words under an empty list (why it is empty, in full). */
+  detail?: string;
 }
 
 interface Columns {
@@ -79,7 +81,12 @@ export function Table(props: TableProps) {
   return (
     <Box flexDirection="column" height={props.height + 1}>
       <Header c={cols} />
-      {shown.length === 0 ? <Text dimColor>  {props.empty}</Text> : null}
+      {shown.length === 0 ? (
+        <Box flexDirection="column" paddingLeft={2}>
+          <Text dimColor>{props.empty}</Text>
+          {props.detail ? <Text wrap="wrap">{props.detail}</Text> : null}
+        </Box>
+      ) : null}
       {shown.map((c) => (
         <Row
           key={c.id}
