@@ -115,6 +115,7 @@ export class Store {
   private stopped = false;
   /** A Client.connect is under way: never two at once. */
   private connecting = false;
+  private announcing = false;
   private readonly delay: (attempt: number) => number;
 
   constructor(private readonly opts: StoreOptions) {
@@ -143,9 +144,19 @@ export class Store {
     return () => this.listeners.delete(fn);
   };
 
+  /**
+   * Changes are applied at once but announced once per turn of the event loop: a snapshot of
+   * a thousand containers arrives in a few socket reads and should cost a few renders, not a
+   * thousand.
+   */
   private set(patch: Partial<StoreState>): void {
     this.state = { ...this.state, ...patch };
-    for (const fn of this.listeners) fn();
+    if (this.announcing) return;
+    this.announcing = true;
+    setImmediate(() => {
+      this.announcing = false;
+      for (const fn of this.listeners) fn();
+    });
   }
 
   private conn(ev: ConnectionEvent): void {
