@@ -137,6 +137,26 @@ for (const size of SIZES) {
       await until(() => daemon.calls('events.unsubscribe').length === 1, 'closing the detail to end the log follow');
     });
 
+    test("l in the Processes tab follows that process's log; o cycles the sort", async () => {
+      const c = container('web');
+      c.processes.push({ id: 'sh1', pid: 77, args: ['/bin/sh', '-c', 'echo hi there'], state: 'running', startedAt: c.createdAt });
+      daemon = await FakeDaemon.start([c, container('db', { state: 'paused' })]);
+      daemon.log('web', 'sh1', 'from the exec');
+      ui = renderApp({ socket: daemon.socketPath, ...size });
+      await ui.waitFor('● live');
+      await ui.press('o');
+      await ui.waitFor('by state');
+      await ui.waitFor(/web.*\n▸ db/); // running sorts before paused; the cursor stays on its container
+      await ui.press('g');
+      await ui.waitFor(/▸ web/);
+      await ui.press(KEYS.enter, KEYS.tab);
+      await ui.waitFor(`/bin/sh -c 'echo hi there'`);
+      await ui.press('j', 'l');
+      await ui.waitFor('sh1 · 1 lines · following');
+      assert.match(ui.frame(), /│from the exec/);
+      assert.deepEqual(daemon.calls('process.logs')[0].params, { id: 'web', processId: 'sh1', tail: 1000, follow: true });
+    });
+
     test('pause shows the row pending while the request runs, then the new state', async () => {
       await open();
       await select('web');
