@@ -7,15 +7,16 @@
 // the store.
 import React, { useEffect, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, type Key } from 'ink';
-import { ID_PATTERN, type ContainerT } from '../../shared/api.js';
-import { STATE_GLYPH, clock, errorText, splitArgs } from '../format.js';
+import type { ContainerT } from '../../shared/api.js';
+import { dialogKey, edit, type Dialog, type DialogAct } from '../dialogs.js';
+import { STATE_GLYPH, clock } from '../format.js';
 import { fitHints, hints, keyName, lookup, splitChunk, type Action, type Context } from '../keymap.js';
 import { SORTS, listing, scrollTop, type SortKey } from '../listing.js';
 import { isStale } from '../store/connection.js';
 import type { Store, StoreState } from '../store/store.js';
 import { useNow, useSize, useStore } from '../store/useStore.js';
 import { TABS, Detail, filterLines } from './Detail.js';
-import { DialogView, SIGNALS, type Dialog } from './Dialogs.js';
+import { DialogView } from './Dialogs.js';
 import { ActionLog, EventsView, Help, type Overlay } from './Overlays.js';
 import { Table } from './Table.js';
 
@@ -50,15 +51,6 @@ export function Badge({ s, now }: { s: StoreState; now: number }) {
         </Text>
       );
   }
-}
-
-/** Text editing for prompts: printable input appends, Backspace deletes, Ctrl-U clears. */
-function edit(value: string, input: string, key: Key): string {
-  if (key.backspace || key.delete) return value.slice(0, -1);
-  if (key.ctrl && input === 'u') return '';
-  if (key.ctrl || key.meta || key.tab || key.return || key.escape) return value;
-  if (key.upArrow || key.downArrow || key.leftArrow || key.rightArrow) return value;
-  return value + input.replace(/[\r\n\t]/g, '');
 }
 
 export function App({ store }: { store: Store }) {
@@ -228,71 +220,13 @@ export function App({ store }: { store: Store }) {
     }
   };
 
-  const onDialogKey = (d: Dialog, input: string, key: Key) => {
-    const cancel = (why?: string) => {
-      setDialog(null);
-      if (why) store.notify(why);
-    };
-    switch (d.kind) {
-      case 'kill':
-        if (key.escape || input === 'q') return cancel('kill cancelled');
-        if (key.upArrow || input === 'k') return setDialog({ ...d, index: Math.max(0, d.index - 1) });
-        if (key.downArrow || input === 'j') return setDialog({ ...d, index: Math.min(SIGNALS.length - 1, d.index + 1) });
-        if (key.return) {
-          setDialog(null);
-          return void store.kill(d.id, `SIG${SIGNALS[d.index]}`, d.processId);
-        }
-        return;
-      case 'delete':
-        if (!d.running) {
-          if (input === 'y' && !key.ctrl) {
-            setDialog(null);
-            return void store.remove(d.id, false);
-          }
-          return cancel(`${d.id} not deleted`);
-        }
-        if (key.escape) return cancel(`${d.id} not deleted`);
-        if (key.return) {
-          if (d.typed !== d.id) return cancel(`${d.id} not deleted: the typed id did not match`);
-          setDialog(null);
-          return void store.remove(d.id, true);
-        }
-        return setDialog({ ...d, typed: edit(d.typed, input, key) });
-      case 'exec': {
-        if (key.escape) return cancel();
-        if (key.return) {
-          let args: string[];
-          try {
-            args = splitArgs(d.text);
-          } catch (err) {
-            return setDialog({ ...d, error: errorText(err) });
-          }
-          if (!args.length) return setDialog({ ...d, error: 'type a command, e.g. ls -l /' });
-          setDialog({ kind: 'execOutput' });
-          return void store.exec(d.id, args);
-        }
-        return setDialog({ ...d, text: edit(d.text, input, key), error: undefined });
-      }
-      case 'execOutput':
-        if (key.escape || key.return || input === 'q') {
-          setDialog(null);
-          store.closeExec();
-        }
-        return;
-      case 'create': {
-        if (key.escape) return cancel();
-        if (key.tab) return setDialog({ ...d, field: ((d.field + (key.shift ? 2 : 1)) % 3) as 0 | 1 | 2 });
-        if (key.return) {
-          const id = d.id.trim();
-          const bundle = d.bundle.trim();
-          if (!ID_PATTERN.test(id)) return setDialog({ ...d, field: 0, error: 'id: 1-64 letters, digits, "_", "." or "-", starting with a letter or digit' });
-          if (!bundle.startsWith('/')) return setDialog({ ...d, field: 1, error: 'bundle: an absolute path to a folder with config.json' });
-          setDialog(null);
-          return void store.create(id, bundle, d.start);
-        }
-        if (d.field === 2) return input === ' ' ? setDialog({ ...d, start: !d.start }) : undefined;
-        return setDialog(d.field === 0 ? { ...d, id: edit(d.id, input, key), error: undefined } : { ...d, bundle: edit(d.bundle, input, key), error: undefined });
-      }
+  const perform = (act: DialogAct) => {
+    switch (act.kind) {
+      case 'kill': return void store.kill(act.id, act.signal, act.processId);
+      case 'delete': return void store.remove(act.id, act.force);
+      case 'exec': return void store.exec(act.id, act.args);
+      case 'create': return void store.create(act.id, act.bundle, act.start);
+      case 'closeExec': return store.closeExec();
     }
   };
 
@@ -318,7 +252,13 @@ export function App({ store }: { store: Store }) {
       if (name === 'q') exit();
       return;
     }
-    if (dialog) return onDialogKey(dialog, input, key);
+    if (dialog) {
+      const out = dialogKey(dialog, input, key);
+      if (out.dialog !== dialog) setDialog(out.dialog);
+      if (out.notice) store.notify(out.notice);
+      if (out.act) perform(out.act);
+      return;
+    }
     if (editing) {
       const set = editing === 'filter' ? setFilter : setSearch;
       if (key.escape) {

@@ -6,18 +6,10 @@
 // the key handler and the tests can drive them without a terminal.
 import React from 'react';
 import { Box, Text } from 'ink';
+import { SIGNALS, type Dialog } from '../dialogs.js';
 import type { ExecView } from '../store/store.js';
 import { joinArgs } from '../format.js';
 import { LogLineRow } from './Detail.js';
-
-export const SIGNALS = ['TERM', 'INT', 'HUP', 'QUIT', 'KILL', 'USR1', 'USR2'] as const;
-
-export type Dialog =
-  | { kind: 'kill'; id: string; processId?: string; index: number }
-  | { kind: 'delete'; id: string; running: boolean; typed: string }
-  | { kind: 'exec'; id: string; text: string; error?: string }
-  | { kind: 'execOutput' }
-  | { kind: 'create'; id: string; bundle: string; start: boolean; field: 0 | 1 | 2; error?: string };
 
 function Frame({ title, children, width, color = 'cyan' }: { title: string; children: React.ReactNode; width: number; color?: string }) {
   return (
