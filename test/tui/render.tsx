@@ -94,7 +94,12 @@ export function renderApp(opts: { socket: string; columns: number; rows: number;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const f = frame();
-      if (ok(f)) return f;
+      if (ok(f)) {
+        // Ink 6 clears the whole screen when a frame is as tall as the terminal: never let it be
+        const lines = f.split('\n').length;
+        if (lines > stdout.rows - 1) throw new Error(`a ${lines}-line frame in a ${stdout.rows}-row terminal:\n${f}`);
+        return f;
+      }
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the screen was:\n${f}`);
       await tick();
     }
