@@ -1,9 +1,11 @@
 // End to end: the built `corral` TUI in a real terminal (tmux) against a real
 // corrald running real containers through runc and conmon. It lists them,
-// pauses, resumes and deletes one by keys while reading the screen, sees the
-// stale badge when the daemon is killed and the recovery when it comes back,
-// says "too small" below the minimum, and quits with the terminal restored.
-// Ink draws nothing while CI is set, so the TUI runs under `env -u CI`.
+// pauses, resumes and deletes one by keys while reading the screen, follows
+// another's log and runs an exec in it, sees the stale badge (and dimmed
+// rows) when the daemon is killed and the recovery when it comes back, says
+// "too small" below the minimum, draws no colour under NO_COLOR, and quits
+// with the terminal restored. Ink draws nothing while CI is set, so the TUI
+// runs under `env -u CI`.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -54,8 +56,10 @@ const second = uid('tui-b');
 before(async () => {
   daemon = await startDaemon();
   client = await daemon.client();
-  const bundle = await daemon.bundle(['/bin/sleep', '1000']);
-  for (const id of [first, second]) await client.request('container.create', { id, bundle, start: true });
+  const sleeper = await daemon.bundle(['/bin/sleep', '1000']);
+  const talker = await daemon.bundle(['/bin/sh', '-c', 'i=0; while true; do i=$((i+1)); echo "e2e line $i"; echo "e2e warning $i" >&2; sleep 0.2; done']);
+  await client.request('container.create', { id: first, bundle: sleeper, start: true });
+  await client.request('container.create', { id: second, bundle: talker, start: true });
   tmux('new-session', '-d', '-s', 'app', '-x', '100', '-y', '30', `env -u CI node ${CLI} --socket ${daemon.socket}; echo "corral exited with $?"; sleep 600`);
 });
 
@@ -92,6 +96,25 @@ test('the TUI lists, pauses, resumes and deletes real containers, rides out a da
   keys('Enter');
   await waitScreen('no container matches');
   await assert.rejects(client.request('container.get', { id: first }), (e) => isCorralError(e, 'not_found'));
+  keys('Escape');
+  await waitScreen(row(second, '● running'));
+
+  // its log follows live, stdout and stderr apart; exec runs a command and shows its exit code
+  keys('Enter');
+  await waitScreen('[Info]');
+  keys('l');
+  await waitScreen(/ │e2e line \d+/);
+  await waitScreen(/E│e2e warning \d+/);
+  const seen = Number(/e2e line (\d+)\s*$/m.exec(screen())?.[1]);
+  await waitScreen(new RegExp(`e2e line ${seen + 1}\\b`));
+  keys('e');
+  await waitScreen(`exec in ${second}`);
+  typeText('sh -c "echo hello from exec; exit 4"');
+  keys('Enter');
+  await waitScreen('exited with code 4');
+  assert.match(screen(), /│hello from exec/);
+  keys('Escape');
+  await waitScreen('[Logs]');
   keys('Escape');
   await waitScreen(row(second, '● running'));
 
