@@ -9,6 +9,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { CLI, startDaemon, uid, type DaemonHandle } from '../helpers/daemon.js';
 import type { Client } from '../../shared/client.js';
@@ -64,7 +65,10 @@ before(async () => {
 });
 
 after(async () => {
+  // kill-server leaves its socket file behind: remove it too
+  const socket = spawnSync('tmux', ['-L', SERVER, 'display-message', '-p', '#{socket_path}'], { encoding: 'utf8' }).stdout?.trim();
   spawnSync('tmux', ['-L', SERVER, 'kill-server']);
+  if (socket) fs.rmSync(socket, { force: true });
   await daemon?.cleanup();
 });
 
