@@ -289,6 +289,10 @@ for (const size of SIZES) {
       await ui.press('?');
       await ui.waitFor('keys');
       assert.match(ui.frame(), /K\s+kill: pick a signal/);
+      await ui.press('G');
+      await ui.waitFor(/q Ctrl-C\s+quit, restoring the terminal/);
+      await ui.press('g');
+      await ui.waitFor(/↑ k\s+move up/);
       await ui.press(KEYS.esc);
       await ui.waitFor(/▸ db/);
     });

@@ -10,7 +10,7 @@ import { Box, Text, useApp, useInput, type Key } from 'ink';
 import type { ContainerT } from '../../shared/api.js';
 import { dialogKey, edit, type Dialog, type DialogAct } from '../dialogs.js';
 import { STATE_GLYPH, clock } from '../format.js';
-import { fitHints, hints, keyName, lookup, splitChunk, type Action, type Context } from '../keymap.js';
+import { fitHints, helpRows, hints, keyName, lookup, splitChunk, type Action, type Context } from '../keymap.js';
 import { SORTS, listing, scrollTop, type SortKey } from '../listing.js';
 import { isStale } from '../store/connection.js';
 import type { Store, StoreState } from '../store/store.js';
@@ -140,7 +140,12 @@ export function App({ store }: { store: Store }) {
     const clamp = (v: number, n: number) => Math.max(0, Math.min(n - 1, v));
     const to = (cur: number, n: number) => (delta === 'top' ? 0 : delta === 'bottom' ? n - 1 : clamp(cur + delta, n));
     if (context === 'overlay') {
-      setOverlayOffset((o) => Math.max(0, delta === 'top' ? 1e9 : delta === 'bottom' ? 0 : overlay === 'help' ? o + delta : o - delta));
+      // help reads from the top; the action log and events from the newest, at the bottom
+      const count = overlay === 'help' ? helpRows(s.readOnly).length : overlay === 'actions' ? s.actions.length : s.list.timeline.length;
+      const most = Math.max(0, count - (main - 1));
+      const down = overlay === 'help' ? 1 : -1;
+      const end = (which: 'top' | 'bottom') => ((which === 'top') === (overlay === 'help') ? 0 : most);
+      setOverlayOffset((o) => Math.max(0, Math.min(most, delta === 'top' || delta === 'bottom' ? end(delta) : o + down * delta)));
     } else if (context === 'list') {
       const c = rowsShown[to(index, rowsShown.length)];
       if (c) setSelectedId(c.id);
@@ -155,7 +160,8 @@ export function App({ store }: { store: Store }) {
       // scrolling up pauses the follow where it is; back at the bottom of a paused log it stays paused
       setFrozenAt(next === 0 && delta === 'bottom' ? null : frozen);
     } else if (TABS[tab] === 'Events') {
-      setEventsOffset((o) => Math.max(0, delta === 'top' ? 1e9 : delta === 'bottom' ? 0 : o - delta));
+      const most = Math.max(0, timeline.length - (lower - 1));
+      setEventsOffset((o) => Math.max(0, Math.min(most, delta === 'top' ? most : delta === 'bottom' ? 0 : o - delta)));
     }
   };
 

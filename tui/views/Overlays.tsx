@@ -19,7 +19,7 @@ function tail<T>(items: T[], height: number, offset: number): T[] {
 
 export function Help({ readOnly, height, offset }: { readOnly: boolean; height: number; offset: number }) {
   const rows = helpRows(readOnly);
-  const start = Math.min(offset, Math.max(0, rows.length - height + 1));
+  const start = Math.min(offset, Math.max(0, rows.length - (height - 1)));
   return (
     <Box flexDirection="column">
       <Text bold>keys{readOnly ? ' (read-only: changing keys are off)' : ''}</Text>
