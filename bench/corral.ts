@@ -5,6 +5,8 @@
 // figures every tool gets (./measure.ts), corral alone has the API figures
 // (container.list latency with many records, daemon.version throughput) and
 // the recovery time of a restarted corrald with containers on disk.
+// CORRAL_BENCH_NODE_ARGS passes node flags to corrald (e.g. "--cpu-prof
+// --cpu-prof-dir=/tmp/p" to profile it, or a heap flag to try its effect on RSS).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,7 +74,8 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
 
   const spawnCorrald = () => {
     const fd = fs.openSync(logPath, 'a');
-    daemon = spawnDaemon(process.execPath, [DAEMON_MAIN, '--root', root, '--state', state, '--log-level', 'warn'], fd);
+    const nodeArgs = (process.env.CORRAL_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    daemon = spawnDaemon(process.execPath, [...nodeArgs, DAEMON_MAIN, '--root', root, '--state', state, '--log-level', 'warn'], fd);
     fs.closeSync(fd);
     return daemon;
   };

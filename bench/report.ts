@@ -110,7 +110,7 @@ export function markdown(r: Results): string {
   lines.push('');
   lines.push(`Machine: ${r.machine.cpus} cores (${r.machine.cpuModel}), ${gib} GiB memory, Linux ${r.machine.kernel}, cgroup ${r.machine.cgroup}, Node ${r.machine.node}.`);
   lines.push(`Versions: ${TOOLS.map((t) => `${t}: ${r.tools[t].version ?? 'not run'}`).join('; ')}.`);
-  lines.push(`Run-to-exit: ${r.params.runs} runs each after one warm-up, round-robin over the tools; the container prints one line (/bin/echo hi) from the same busybox root filesystem in every tool. Whole run: ${Math.round(r.durationSeconds)} s.`);
+  lines.push(`Run-to-exit: ${r.params.runs} runs each after one warm-up, round-robin over the tools; the container prints one line (/bin/echo hi) from the same busybox root filesystem in every tool. Whole run: ${Math.round(r.durationSeconds)} s; 1-minute load average ${r.loadAverage.start.toFixed(2)} at the start, ${r.loadAverage.end.toFixed(2)} at the end (other work on the machine adds noise to every tool alike).`);
   lines.push('');
   lines.push('## Goals (issue 6)');
   lines.push('');

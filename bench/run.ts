@@ -95,6 +95,7 @@ async function main(): Promise<number> {
     date: new Date().toISOString(),
     durationSeconds: 0,
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown', memoryBytes: os.totalmem(), kernel: os.release(), node: process.version, cgroup: cgroupMode() },
+    loadAverage: { start: os.loadavg()[0], end: NaN },
     params,
     tools,
   };
@@ -244,6 +245,7 @@ async function main(): Promise<number> {
   if (interrupted) return 130;
 
   results.durationSeconds = Math.round((Date.now() - started) / 100) / 10;
+  results.loadAverage.end = os.loadavg()[0];
   const md = markdown(results);
   writeAtomic(out, JSON.stringify(results, null, 2) + '\n');
   writeAtomic(out.replace(/\.json$/, '') + '.md', md);

@@ -117,6 +117,8 @@ export interface Results {
   date: string;
   durationSeconds: number;
   machine: { cpus: number; cpuModel: string; memoryBytes: number; kernel: string; node: string; cgroup: string };
+  /** 1-minute load average at the start and the end: other work on the machine shows here. */
+  loadAverage: { start: number; end: number };
   params: Params;
   tools: Record<ToolName, ToolResult>;
 }

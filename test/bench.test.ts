@@ -98,6 +98,7 @@ test('a tool that could not run shows its reason in the table, never a number', 
     date: '2026-01-01T00:00:00Z',
     durationSeconds: 1,
     machine: { cpus: 2, cpuModel: 'x', memoryBytes: 2 ** 30, kernel: 'k', node: 'v20', cgroup: 'v1' },
+    loadAverage: { start: 0, end: 0 },
     params: { runs: 1, concurrent: 1, memoryContainers: 1, listRecords: [1], rpsConnections: [1], rpsSeconds: 1, recoveryContainers: 1 },
     tools: {
       corral: tool({ 'socket client': summarize([50]) }),
