@@ -7,6 +7,7 @@ import React from 'react';
 import { Box, Text } from 'ink';
 import type { ContainerT, EventT, LogLineT } from '../../shared/api.js';
 import { STATE_COLOR, STATE_GLYPH, bytes, clock, dateTime, fit, joinArgs, limit, percent, sparkline } from '../format.js';
+import { scrollTop } from '../listing.js';
 import type { LogView, StatsPoint } from '../store/store.js';
 
 export const TABS = ['Info', 'Processes', 'Logs', 'Stats', 'Events'] as const;
@@ -78,7 +79,7 @@ function Info({ c }: { c: ContainerT }) {
 
 function Processes({ c, index, width, height }: { c: ContainerT; index: number; width: number; height: number }) {
   const argsW = Math.max(10, width - 2 - 16 - 8 - 9 - 6 - 4);
-  const top = Math.max(0, Math.min(index - height + 2, c.processes.length - height + 1));
+  const top = scrollTop(index, c.processes.length, height - 1, 0);
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate">
