@@ -12,6 +12,9 @@ import type { ContainerT, EventT, LogLineT, MethodName, NotificationOf, ParamsOf
 import { backoff, canMutate, connectionReducer, initialConnection, type ConnectionEvent, type ConnectionState } from './connection.js';
 import { containersReducer, initialContainers, type ContainersAction, type ContainersState } from './containers.js';
 import { errorText } from '../format.js';
+import { appendSample, type StatsPoint } from './stats.js';
+
+export type { StatsPoint };
 
 export const ACTION_LOG_MAX = 500;
 export const LOG_LINES_MAX = 5000;
@@ -35,16 +38,6 @@ export interface RowActivity {
   pending?: string;
   /** The daemon's message for the last failed request on this row. */
   error?: string;
-}
-
-export interface StatsPoint {
-  t: number;
-  usageNs: number;
-  /** CPU % of one core over the time since the previous sample; undefined for the first. */
-  cpu?: number;
-  mem: number;
-  memLimit: number;
-  pids: number;
 }
 
 export interface LogView {
@@ -521,13 +514,7 @@ export class Store {
       const stats: Record<string, StatsPoint[]> = {};
       for (const [id, points] of Object.entries(this.state.stats)) if (this.state.list.byId[id]) stats[id] = points;
       results.forEach((r, i) => {
-        if (r.status !== 'fulfilled') return;
-        const id = ids[i];
-        const prev = stats[id]?.[stats[id].length - 1];
-        const s = r.value;
-        const cpu = prev && now > prev.t ? (Math.max(0, s.cpu.usageNs - prev.usageNs) / ((now - prev.t) * 1e6)) * 100 : undefined;
-        const point: StatsPoint = { t: now, usageNs: s.cpu.usageNs, cpu, mem: s.memory.usageBytes, memLimit: s.memory.limitBytes, pids: s.pids.current };
-        stats[id] = [...(stats[id] ?? []), point].slice(-STATS_POINTS);
+        if (r.status === 'fulfilled') stats[ids[i]] = appendSample(stats[ids[i]], r.value, now, STATS_POINTS);
       });
       this.set({ stats, statsPolls: this.state.statsPolls + ids.length });
     } finally {
