@@ -5,13 +5,14 @@
 // supervisor serialises calls per container and reports events) and never
 // assumes a state it did not read from runc or an exit file.
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { z } from 'zod';
 import type { ContainerT, ContainerStateT, ProcessT, ResourcesT } from '../../shared/api.js';
 import { INIT_PROCESS } from '../../shared/api.js';
 import { CorralError, errors } from '../../shared/errors.js';
 import { launchConmon } from '../oci/conmon.js';
 import type { Runc, RuncStats, RuncStatus } from '../oci/runc.js';
-import { loadBundle, OciProcess, type OciProcessT } from '../oci/spec.js';
+import { loadBundle, OciProcess, type OciProcessT, type OciSpecT } from '../oci/spec.js';
 import { checkTransition, parseExitFile, type Operation } from './decide.js';
 import { readIfExists, readJson, removeAside, writeJsonAtomic } from './files.js';
 import type { Layout } from './layout.js';
@@ -116,7 +117,7 @@ export class Container {
     const c = new Container(deps, { id, bundle, labels, createdAt: now(), bootId: deps.bootId }, 'creating');
     try {
       await writeJsonAtomic(layout.stateFile(id), c.record);
-      await c.launch(INIT_PROCESS, spec.process);
+      await c.launch(INIT_PROCESS, spec.process, runtimeConfig(spec, bundle));
       c.runcStatus = 'created';
       return c;
     } catch (err) {
@@ -145,11 +146,11 @@ export class Container {
    * before conmon starts (pid null), so a crash in between leaves a record
    * recovery can finish or roll back.
    */
-  private async launch(processId: string, spec: OciProcessT): Promise<ProcessRecordT> {
+  private async launch(processId: string, spec: OciProcessT, config?: OciSpecT): Promise<ProcessRecordT> {
     const { layout } = this.deps;
     const id = this.id;
     await fs.mkdir(layout.processDir(id, processId), { recursive: true });
-    await fs.mkdir(layout.runtimeDir(id, processId), { recursive: true });
+    await fs.mkdir(layout.runtimeBundle(id, processId), { recursive: true });
     const rec: ProcessRecordT = {
       id: processId,
       session: `${id}.${processId}`,
@@ -167,13 +168,14 @@ export class Container {
       throw new CorralError('unavailable', `the OCI runtime ${this.deps.runtimePath} is missing or not executable; install runc (apt-get install runc) or pass --runtime`, { cause: err });
     });
     if (exec) await writeJsonAtomic(layout.execSpecFile(id, processId), { ...spec, terminal: false }, false);
+    if (config) await writeJsonAtomic(layout.runtimeConfigFile(id, processId), config, false);
     const launched = await launchConmon({
       conmon: this.deps.conmon,
       runtime: this.deps.runtimePath,
       runcRoot: layout.runcRoot,
       containerId: id,
       session: rec.session,
-      bundle: this.bundle,
+      bundle: layout.runtimeBundle(id, processId),
       pidFile: layout.pidFile(id, processId),
       conmonPidFile: layout.conmonPidFile(id, processId),
       exitDir: layout.runtimeDir(id, processId),
@@ -394,4 +396,20 @@ export class Container {
   get paths(): { dir: string; runtimeDir: string } {
     return { dir: this.deps.layout.containerDir(this.id), runtimeDir: this.deps.layout.runtimeContainerDir(this.id) };
   }
+}
+
+/**
+ * The user's config.json as runc must see it from corral's runtime bundle
+ * (layout.runtimeBundle): the root filesystem and relative bind-mount sources
+ * made absolute against the user's bundle, which stays untouched.
+ */
+export function runtimeConfig(spec: OciSpecT, bundle: string): OciSpecT {
+  const bind = (m: { type?: string; options?: unknown }) => m.type === 'bind' || (Array.isArray(m.options) && m.options.some((o) => o === 'bind' || o === 'rbind'));
+  return {
+    ...spec,
+    root: { ...spec.root, path: path.resolve(bundle, spec.root.path) },
+    ...(spec.mounts
+      ? { mounts: spec.mounts.map((m) => (m.source && !path.isAbsolute(m.source) && bind(m) ? { ...m, source: path.resolve(bundle, m.source) } : m)) }
+      : {}),
+  };
 }

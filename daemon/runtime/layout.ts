@@ -14,6 +14,8 @@ export const PID_FILE = 'pid';
 export const CONMON_PID_FILE = 'conmon.pid';
 export const RUNC_LOG_FILE = 'runc.log';
 export const EXEC_SPEC_FILE = 'exec.json';
+export const RUNTIME_CONFIG_FILE = 'config.json';
+export const RUNTIME_BUNDLE_DIR = 'bundle';
 export const EVENTS_FILE = 'events.log';
 /** Folders renamed aside start with a dot, which no valid id does. */
 export const DELETING_PREFIX = '.deleting-';
@@ -84,6 +86,17 @@ export class Layout {
   /** conmon's --exit-dir copy of the exit code: named after the container, in the process's runtime folder. */
   monitorExitFile(id: string, processId: string): string {
     return path.join(this.runtimeDir(id, processId), safe(id));
+  }
+  /**
+   * conmon's -b: the bundle it hands runc, and where it puts its attach socket
+   * and ctl/winsz fifos. A folder of corral's own per process, so that
+   * containers sharing a user's bundle never race there nor write into it.
+   */
+  runtimeBundle(id: string, processId: string): string {
+    return path.join(this.runtimeDir(id, processId), RUNTIME_BUNDLE_DIR);
+  }
+  runtimeConfigFile(id: string, processId: string): string {
+    return path.join(this.runtimeBundle(id, processId), RUNTIME_CONFIG_FILE);
   }
   runcLogFile(id: string, processId: string): string {
     return path.join(this.runtimeDir(id, processId), RUNC_LOG_FILE);
