@@ -19,6 +19,7 @@ import { errorText, measureConcurrent, measureMemory, measureRunToExit } from '.
 import { containerdSubject } from './peers/containerd.js';
 import { podmanSubject } from './peers/podman.js';
 import { runcSubject } from './peers/runc.js';
+import { procMemory } from './memory.js';
 import { markdown } from './report.js';
 import { sweep } from './sweep.js';
 import { TOOLS, type Params, type Results, type Subject, type ToolName, type ToolResult } from './types.js';
@@ -149,6 +150,8 @@ async function main(): Promise<number> {
         tools[name] = emptyTool('not measured');
         tools[name].version = s.version;
         if (s.notes?.length) tools[name].notes = s.notes;
+        const pid = s.lifecycle?.daemonPid();
+        if (pid) tools[name].daemonStartKiB = (await procMemory(pid))?.rssKiB ?? null;
         return s;
       } catch (err) {
         log(`${name} cannot run here: ${errorText(err)}`);

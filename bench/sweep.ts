@@ -37,6 +37,17 @@ async function cgroupsNamed(prefix: string): Promise<string[]> {
   return found;
 }
 
+/** rmdir of a cgroup folder and its subfolders, deepest first; one with processes in it stays (rmdir fails: EBUSY). */
+async function rmdirTree(dir: string): Promise<void> {
+  for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) if (e.isDirectory()) await rmdirTree(`${dir}/${e.name}`);
+  await fs.rmdir(dir).catch(() => {});
+}
+
+/** Removes the cgroup folder NAME (and its empty subfolders) at the top of each hierarchy; folders in use stay. */
+export async function rmdirCgroups(name: string): Promise<void> {
+  for (const g of await cgroupsNamed(name)) if (g.endsWith(`/${name}`)) await rmdirTree(g);
+}
+
 async function sweepCgroups(prefix: string, log: (line: string) => void): Promise<void> {
   const groups = await cgroupsNamed(prefix);
   if (groups.length === 0) return;

@@ -94,6 +94,8 @@ export interface RecoveryResult {
 export interface ToolResult {
   version: string | null;
   notes?: string[];
+  /** The daemon's RSS right after it came up and answered (containerd: after the image import); null: no daemon. */
+  daemonStartKiB?: number | null;
   runToExit: Record<string, Outcome<Summary>>;
   concurrent: Outcome<ConcurrentResult>;
   memory: Outcome<MemoryResult>;

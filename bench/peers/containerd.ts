@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { pool, run, runOk, sleep, spawnDaemon, waitExit } from '../exec.js';
 import { findPids } from '../memory.js';
+import { rmdirCgroups } from '../sweep.js';
 import { IMAGE_REF } from '../image.js';
 import type { Subject } from '../types.js';
 
@@ -60,6 +61,8 @@ export async function containerdSubject(work: string, imageArchive: string): Pro
       daemon.kill('SIGTERM');
       await waitExit(daemon, STOP_DAEMON_TIMEOUT_MS);
       daemon = null;
+      // containerd puts a namespace's containers in the cgroup /<namespace>/<id>; the namespace's folders stay behind, empty
+      await rmdirCgroups(NAMESPACE);
       // shims still alive now are ours (their command line holds our address); the run's sweep kills them
     }
   };

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { run, runOk } from '../exec.js';
 import { findPids } from '../memory.js';
+import { rmdirCgroups } from '../sweep.js';
 import { IMAGE_REF } from '../image.js';
 import type { Subject } from '../types.js';
 
@@ -39,6 +40,8 @@ export async function podmanSubject(work: string, imageArchive: string): Promise
     await run('podman', [...global, 'rm', '--all', '--force', '--time', '0'], { timeoutMs: CLEANUP_TIMEOUT_MS });
     // unmounts the overlay storage and removes the image, so that the run's sweep only deletes files
     await run('podman', [...global, 'system', 'reset', '--force'], { timeoutMs: CLEANUP_TIMEOUT_MS });
+    // podman with cgroupfs puts containers below /libpod_parent and leaves it behind; removed only when empty
+    await rmdirCgroups('libpod_parent');
   };
   try {
     const version = (await podman(['--version'])).stdout.trim();
