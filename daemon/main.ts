@@ -68,6 +68,7 @@ async function run(config: Config, log: Logger): Promise<void> {
   const bus = new EventBus(layout.eventsFile, config.eventHistory, (err) => log.error({ err }, 'cannot append to the event history'));
   const loaded = bus.load();
   if (loaded.skipped) log.warn(loaded, 'skipped unreadable lines of the event history');
+  if (loaded.replacedLink) log.warn({ file: layout.eventsFile }, 'the event history was a symlink; removed it and started a new history there');
   const sup = new Supervisor({ layout, runc, conmon: conmonPath, runtimePath, logSizeMax: config.logSizeMax, bootId: bootId() }, bus, log);
   await recover(sup);
   sup.startReconciling();

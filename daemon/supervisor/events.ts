@@ -9,6 +9,9 @@ import path from 'node:path';
 import type { EventT } from '../../shared/api.js';
 import { CorralError } from '../../shared/errors.js';
 
+/** Append, create, and never through a symlink (ELOOP instead). */
+const APPEND_NOFOLLOW = fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
+
 export type NewEvent = Omit<EventT, 'seq' | 'time'>;
 export type Listener = (e: EventT) => void;
 
@@ -26,7 +29,10 @@ export class EventBus {
   ) {}
 
   /** Loads the history from disk; a torn or garbage line (a crash mid-append) is skipped. */
-  load(): { loaded: number; skipped: number } {
+  load(): { loaded: number; skipped: number; replacedLink: boolean } {
+    // a symlink planted in place of the history would have events appended wherever it points
+    const replacedLink = fs.lstatSync(this.file, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
+    if (replacedLink) fs.unlinkSync(this.file);
     let text = '';
     try {
       text = fs.readFileSync(this.file, 'utf8');
@@ -49,8 +55,8 @@ export class EventBus {
     this.seq = events.at(-1)?.seq ?? 0;
     this.linesInFile = events.length;
     if (skipped || events.length > this.capacity) this.compact();
-    this.fd = fs.openSync(this.file, 'a', 0o600);
-    return { loaded: this.history.length, skipped };
+    this.fd = fs.openSync(this.file, APPEND_NOFOLLOW, 0o600);
+    return { loaded: this.history.length, skipped, replacedLink };
   }
 
   get lastSeq(): number {
@@ -114,14 +120,15 @@ export class EventBus {
   /** Rewrites the file with the history alone (atomic rename), so it stays bounded. */
   private compact(): void {
     const tmp = path.join(path.dirname(this.file), `.${path.basename(this.file)}.compact.tmp`);
-    fs.writeFileSync(tmp, this.history.map((e) => JSON.stringify(e) + '\n').join(''), { mode: 0o600 });
+    fs.rmSync(tmp, { force: true });
+    fs.writeFileSync(tmp, this.history.map((e) => JSON.stringify(e) + '\n').join(''), { mode: 0o600, flag: 'wx' });
     const fd = fs.openSync(tmp, 'r');
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fs.renameSync(tmp, this.file);
     if (this.fd !== undefined) {
       fs.closeSync(this.fd);
-      this.fd = fs.openSync(this.file, 'a', 0o600);
+      this.fd = fs.openSync(this.file, APPEND_NOFOLLOW, 0o600);
     }
     this.linesInFile = this.history.length;
   }
