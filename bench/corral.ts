@@ -34,19 +34,6 @@ const LIST_MAX_SAMPLES = 200;
 const LIST_BUDGET_MS = 30_000;
 const LIST_WARMUP = 3;
 
-/**
- * corrald passes a container's bundle folder to conmon as -b, and conmon makes its ctl and
- * winsz fifos (and attach symlinks) in that folder: two containers created at once from one
- * bundle clobber each other's, and one create fails with "conmon exited without a pid" (seen
- * here at 4 creates at a time: 3 failures in 108). Until corrald gives conmon a folder of its
- * own, each container gets its own bundle folder: a config.json whose root.path is the shared
- * root filesystem, made before the timed part. runc and the other peers do not write into the
- * bundle and share one.
- */
-const BUNDLE_PER_CONTAINER = true;
-const BUNDLE_NOTE =
-  'one bundle folder per container (its own config.json, the root filesystem shared), made outside the timings: corrald hands the bundle folder to conmon (-b), which makes its fifos there, so concurrent creates from one bundle fail (a corral bug to fix)';
-
 export interface Bundles {
   echo: string;
   sleep: string;
@@ -106,28 +93,13 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
     }
   };
 
-  const baseConfigs = new Map<string, Record<string, unknown>>();
-  /** The bundle folder container `id` is created from (see BUNDLE_PER_CONTAINER). */
-  const bundleDir = (id: string, base: string) => (BUNDLE_PER_CONTAINER ? path.join(dir, 'bundles', id) : base);
-  const prepareBundle = async (id: string, base: string) => {
-    if (!BUNDLE_PER_CONTAINER) return;
-    let config = baseConfigs.get(base);
-    if (!config) {
-      config = JSON.parse(await fs.promises.readFile(path.join(base, 'config.json'), 'utf8')) as Record<string, unknown>;
-      config.root = { ...(config.root as object), path: path.join(base, 'rootfs') };
-      baseConfigs.set(base, config);
-    }
-    await fs.promises.mkdir(bundleDir(id, base), { recursive: true });
-    await fs.promises.writeFile(path.join(bundleDir(id, base), 'config.json'), JSON.stringify(config));
-  };
-
   const c = () => {
     if (!client) throw new Error('no connection to corrald');
     return client;
   };
 
-  const runOnce = async (id: string, base: string) => {
-    await c().request('container.create', { id, bundle: bundleDir(id, base), start: true }, { timeoutMs: CALL_TIMEOUT_MS });
+  const runOnce = async (id: string, bundle: string) => {
+    await c().request('container.create', { id, bundle, start: true }, { timeoutMs: CALL_TIMEOUT_MS });
     const exit = await c().request('container.wait', { id, timeoutMs: WAIT_TIMEOUT_MS }, { timeoutMs: WAIT_TIMEOUT_MS + 5000 });
     if (exit.exitStatus !== 0) throw new Error(`container ${id} exited ${exit.exitStatus}`);
   };
@@ -171,11 +143,9 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
     const subject: CorralSubject = {
       name: 'corral',
       version,
-      notes: BUNDLE_PER_CONTAINER ? [BUNDLE_NOTE] : [],
       runToExit: [
         {
           label: 'socket client',
-          prepare: (id) => prepareBundle(id, bundles.echo),
           async run(id) {
             await runOnce(id, bundles.echo);
             await c().request('container.delete', { id }, { timeoutMs: CALL_TIMEOUT_MS });
@@ -183,9 +153,8 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
         },
         {
           label: 'socat per call',
-          prepare: (id) => prepareBundle(id, bundles.echo),
           async run(id) {
-            await socatCall('container.create', { id, bundle: bundleDir(id, bundles.echo), start: true });
+            await socatCall('container.create', { id, bundle: bundles.echo, start: true });
             const exit = await socatCall('container.wait', { id, timeoutMs: WAIT_TIMEOUT_MS });
             if (exit.exitStatus !== 0) throw new Error(`container ${id} exited ${String(exit.exitStatus)}`);
             await socatCall('container.delete', { id });
@@ -198,9 +167,8 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
           stop: 'container.kill SIGKILL then container.wait, per container, all at once',
           delete: 'container.delete, per container, all at once',
         },
-        prepare: (id) => prepareBundle(id, bundles.sleep),
         async start(id) {
-          await c().request('container.create', { id, bundle: bundleDir(id, bundles.sleep), start: true }, { timeoutMs: CALL_TIMEOUT_MS });
+          await c().request('container.create', { id, bundle: bundles.sleep, start: true }, { timeoutMs: CALL_TIMEOUT_MS });
         },
         async stopAll(ids) {
           await all(ids, async (id) => {
@@ -236,7 +204,6 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
             // stopped containers: a record and an exit file each, no process left running
             const fresh = Array.from({ length: target - made.length }, (_, i) => idFor(made.length + i));
             await pool(fresh, RECORD_CONCURRENCY, async (id) => {
-              await prepareBundle(id, bundles.exitZero);
               await runOnce(id, bundles.exitZero);
               made.push(id);
             });

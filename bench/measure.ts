@@ -29,7 +29,6 @@ export async function measureRunToExit(
   for (const e of entries) {
     try {
       const id = idFor(`${e.s.name}-w`, 0);
-      await e.v.prepare?.(id);
       await e.v.run(id);
     } catch (err) {
       e.error = `warm-up run failed: ${errorText(err)}`;
@@ -41,7 +40,6 @@ export async function measureRunToExit(
       if (e.error || e.spent > RUN_BUDGET_MS) continue;
       const id = idFor(`${e.s.name}-r`, i);
       try {
-        await e.v.prepare?.(id);
         const t0 = now();
         await e.v.run(id);
         const ms = since(t0);
@@ -64,7 +62,6 @@ export async function measureRunToExit(
 }
 
 export async function measureConcurrent(lc: Lifecycle, ids: string[]): Promise<ConcurrentResult> {
-  await all(ids, async (id) => lc.prepare?.(id));
   let t0 = now();
   await all(ids, (id) => lc.start(id));
   const startMs = since(t0);
@@ -94,7 +91,6 @@ export async function measureMemory(lc: Lifecycle, ids: string[], whileLoaded?: 
   let result: MemoryResult;
   try {
     await pool(ids, MEMORY_START_CONCURRENCY, async (id) => {
-      await lc.prepare?.(id);
       await lc.start(id);
       started.push(id);
     });

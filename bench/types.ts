@@ -26,8 +26,6 @@ export function isMeasured<T extends object>(o: Outcome<T> | undefined): o is T 
 export interface RunToExitVariant {
   /** What a user types or calls, for the table: "runc run", "ctr run --rm", "socket client". */
   label: string;
-  /** Untimed preparation for one container (corral: its bundle folder). */
-  prepare?(id: string): Promise<void>;
   run(id: string): Promise<void>;
 }
 
@@ -35,8 +33,6 @@ export interface RunToExitVariant {
 export interface Lifecycle {
   /** How each phase is carried out, recorded beside the figures. */
   how: { start: string; stop: string; delete: string };
-  /** Untimed preparation for one container (corral: its bundle folder). */
-  prepare?(id: string): Promise<void>;
   start(id: string): Promise<void>;
   /** SIGKILL each container and return once all have exited. */
   stopAll(ids: string[]): Promise<void>;
