@@ -15,6 +15,9 @@ const RUN_BUDGET_MS = 120_000;
 const MEMORY_START_CONCURRENCY = 4;
 /** Let freshly started monitors finish their start-up allocations before reading their RSS. */
 const SETTLE_MS = 1000;
+/** A garbage-collected daemon's RSS moves with its heap: read it this many times, this far apart, and keep the peak. */
+const RSS_SAMPLES = 10;
+const RSS_SAMPLE_GAP_MS = 100;
 
 export const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -95,7 +98,12 @@ export async function measureMemory(lc: Lifecycle, ids: string[], whileLoaded?: 
       started.push(id);
     });
     await sleep(SETTLE_MS);
-    const daemonLoadedKiB = await daemonRss();
+    let daemonLoadedKiB: number | null = null;
+    for (let i = 0; i < RSS_SAMPLES; i++) {
+      const kib = await daemonRss();
+      if (kib !== null) daemonLoadedKiB = Math.max(daemonLoadedKiB ?? 0, kib);
+      await sleep(RSS_SAMPLE_GAP_MS);
+    }
     // monitor.count is kept beside `containers`: a mismatch (a monitor that died, or one per pod) shows in the JSON
     const monitor = await monitorMemory(await lc.monitorPids());
     if (whileLoaded) await whileLoaded();

@@ -52,7 +52,7 @@ function rows(r: Results): Row[] {
     { figure: `delete ${c}`, unit: 'ms', cell: (t) => from(t.concurrent, (v) => v.deleteMs) },
     { figure: 'daemon RSS, just started', unit: 'MiB', cell: (t) => (t.daemonStartKiB ? mib(t.daemonStartKiB) : NA) },
     { figure: 'daemon RSS, idle after the phases above', unit: 'MiB', cell: (t) => from(t.memory, (v) => (v.daemonIdleKiB === null ? null : mib(v.daemonIdleKiB))) },
-    { figure: `daemon RSS, ${m} running`, unit: 'MiB', cell: (t) => from(t.memory, (v) => (v.daemonLoadedKiB === null ? null : mib(v.daemonLoadedKiB))) },
+    { figure: `daemon RSS, ${m} running (peak over 1 s)`, unit: 'MiB', cell: (t) => from(t.memory, (v) => (v.daemonLoadedKiB === null ? null : mib(v.daemonLoadedKiB))) },
     { figure: 'monitor RSS per container, median', unit: 'MiB', cell: (t) => from(t.memory, (v) => mib(v.monitor.rssKiB.median)) },
     { figure: 'monitor PSS per container, median', unit: 'MiB', cell: (t) => from(t.memory, (v) => (v.monitor.pssKiB ? mib(v.monitor.pssKiB.median) : null)) },
   ];

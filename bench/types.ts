@@ -66,6 +66,7 @@ export interface MemoryResult {
   containers: number;
   /** null: the tool has no daemon (podman). */
   daemonIdleKiB: number | null;
+  /** The peak of several readings over a second with the containers running. */
   daemonLoadedKiB: number | null;
   monitor: MonitorMemory;
 }
