@@ -20,6 +20,7 @@ export interface RuncState {
   status: RuncStatus;
   bundle: string;
   created?: string;
+  annotations?: Record<string, string>;
 }
 
 export interface RuncStats {

@@ -398,6 +398,9 @@ export class Container {
   }
 }
 
+/** The user's bundle path, kept in the runtime config so runc can tell it after state.json is lost. */
+export const BUNDLE_ANNOTATION = 'org.corral.bundle';
+
 /**
  * The user's config.json as runc must see it from corral's runtime bundle
  * (layout.runtimeBundle): the root filesystem and relative bind-mount sources
@@ -408,6 +411,8 @@ export function runtimeConfig(spec: OciSpecT, bundle: string): OciSpecT {
   return {
     ...spec,
     root: { ...spec.root, path: path.resolve(bundle, spec.root.path) },
+    // runc reports annotations back: recovery reads the user's bundle here if state.json is lost
+    annotations: { ...(spec.annotations as Record<string, string> | undefined), [BUNDLE_ANNOTATION]: bundle },
     ...(spec.mounts
       ? { mounts: spec.mounts.map((m) => (m.source && !path.isAbsolute(m.source) && bind(m) ? { ...m, source: path.resolve(bundle, m.source) } : m)) }
       : {}),

@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { INIT_PROCESS, ID_PATTERN } from '../../shared/api.js';
 import type { RuncState } from '../oci/runc.js';
-import { Container, type ContainerRecordT, type ProcessRecordT } from '../runtime/container.js';
+import { BUNDLE_ANNOTATION, Container, type ContainerRecordT, type ProcessRecordT } from '../runtime/container.js';
 import { judgeProcess, isLeakedMonitor, monitorKey } from '../runtime/decide.js';
 import { exists, isTempFile, removeAside, sweepDeleted, writeJsonAtomic } from '../runtime/files.js';
 import { QUARANTINE_PREFIX } from '../runtime/layout.js';
@@ -91,7 +91,7 @@ async function loadOrRebuild(sup: Supervisor, id: string, runcState: RuncState |
     }
     if (!runcState) throw err;
     // runc still knows it: rebuild the record from runc's word rather than lose a live container
-    const record: ContainerRecordT = { id, bundle: runcState.bundle, labels: {}, createdAt: runcState.created ?? new Date().toISOString(), bootId: sup.deps.bootId };
+    const record: ContainerRecordT = { id, bundle: runcState.annotations?.[BUNDLE_ANNOTATION] ?? runcState.bundle, labels: {}, createdAt: runcState.created ?? new Date().toISOString(), bootId: sup.deps.bootId };
     await writeJsonAtomic(layout.stateFile(id), record);
     sup.log.warn({ id, err }, 'state.json was unreadable; rebuilt it from runc (labels are lost)');
     report.rebuilt.push(id);
