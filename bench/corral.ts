@@ -143,6 +143,9 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
     const subject: CorralSubject = {
       name: 'corral',
       version,
+      notes: [
+        'corrald from dist/ with its own --root and --state, --log-level warn; "socat per call" is one `socat - UNIX-CONNECT:` per request, three per run (create with start, wait, delete)',
+      ],
       runToExit: [
         {
           label: 'socket client',

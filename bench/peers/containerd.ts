@@ -88,6 +88,9 @@ export async function containerdSubject(work: string, imageArchive: string): Pro
     return {
       name: 'containerd',
       version,
+      notes: [
+        `a containerd of this run's own (own root, state and socket; CRI plugin disabled), driven with ctr in namespace ${NAMESPACE}; the bench rootfs imported as an OCI image; io.containerd.runc.v2 with the same runc`,
+      ],
       runToExit: [
         {
           label: 'ctr run --rm',

@@ -49,6 +49,9 @@ export async function podmanSubject(work: string, imageArchive: string): Promise
     return {
       name: 'podman',
       version,
+      notes: [
+        `own --root, --runroot and --tmpdir; --cgroup-manager cgroupfs --events-backend file (no systemd here); run flags ${RUN_FLAGS.join(' ')}: no network like corral's bundle, and the bundle's rlimits, since podman's defaults exceed this host's hard limits`,
+      ],
       runToExit: [
         {
           label: 'podman run --rm',

@@ -17,6 +17,7 @@ export async function runcSubject(work: string, echoBundle: string): Promise<Sub
   return {
     name: 'runc',
     version,
+    notes: ['runc --root of its own; `runc run --bundle` of the bench bundle, which runc deletes on exit'],
     runToExit: [
       {
         label: 'runc run',
