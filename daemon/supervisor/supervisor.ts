@@ -132,7 +132,14 @@ export class Supervisor {
   }
 
   private async startLocked(c: Container): Promise<void> {
-    await c.start();
+    const before = c.state;
+    try {
+      await c.start();
+    } catch (err) {
+      // runc started it but its start time could not be written (a full disk): it runs, so say so and report it
+      if (before !== 'created' || c.state !== 'running') throw err;
+      this.log.warn({ id: c.id, err }, 'container started, but its start time could not be recorded');
+    }
     this.reportStart(c);
   }
 
