@@ -108,3 +108,14 @@ export function rssBytes(pid: number): number {
 export function report(what: string, numbers: Record<string, unknown>): void {
   console.log(`# reliability ${what} ${JSON.stringify(numbers)}`);
 }
+
+/** Runs FN against D; if it fails, prints how corrald ended and the tail of its log, where the reason usually is. */
+export async function explained<T>(d: () => DaemonHandle | undefined, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const h = d();
+    if (h) console.log(`# corrald exit=${h.proc.exitCode} signal=${h.proc.signalCode}; last log lines:\n${h.stderr().split('\n').slice(-25).join('\n')}`);
+    throw err;
+  }
+}

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { startDaemon, uid, runcState, conmonsUnder, until, sleep, forceCleanRuntime, type DaemonHandle } from '../helpers/daemon.js';
 import type { Client } from '../../shared/client.js';
 import { CorralError } from '../../shared/errors.js';
-import { assertConsistent, conmonTarget, rejection, rejectsWith, report } from './common.js';
+import { assertConsistent, conmonTarget, explained, rejection, rejectsWith, report } from './common.js';
 
 const handles: DaemonHandle[] = [];
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -48,8 +48,12 @@ const ROUNDS = 32;
 
 test(`SIGKILL of corrald at random points of create, start, exec and delete (${ROUNDS} rounds)`, async () => {
   const seed = Number(process.env.CORRAL_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
-  const rnd = seeded(seed);
   const d = await daemon();
+  await explained(() => d, () => killRounds(d, seed));
+});
+
+async function killRounds(d: DaemonHandle, seed: number): Promise<void> {
+  const rnd = seeded(seed);
   const bundle = await d.bundle(['/bin/sleep', '1000'], 'sleeper');
   let c = await d.client();
   // a bystander that lives through every crash with the same pid
@@ -114,7 +118,7 @@ test(`SIGKILL of corrald at random points of create, start, exec and delete (${R
         happened = !(got instanceof CorralError);
         if (happened) assert.equal((got as { state: string }).state, 'created', where);
         else {
-          assert.equal(got.reason, 'not_found', where);
+          assert.equal((got as CorralError).reason, 'not_found', where);
           assert.equal((await c.request('container.create', { id, bundle })).state, 'created', where);
         }
         break;
@@ -156,7 +160,7 @@ test(`SIGKILL of corrald at random points of create, start, exec and delete (${R
   await c.request('container.delete', { id: bystander, force: true });
   assert.deepEqual(conmonsUnder(path.join(d.state, 'runc')), []);
   report('faults.kill9', { seed, rounds: ROUNDS, windowsMs: Object.fromEntries(Object.entries(window).map(([k, v]) => [k, Math.round(v)])), ...outcomes });
-});
+}
 
 function warned(d: DaemonHandle, id: string): boolean {
   return d
@@ -238,6 +242,7 @@ test('while corrald is down: an exit, a killed conmon, runc delete -f, a torn an
 
   const garbage = await c.request('container.get', { id: ids.garbage });
   assert.equal(garbage.state, 'running', 'rebuilt from runc rather than lost');
+  assert.equal(garbage.bundle, sleeper, "rebuilt with the user's bundle, not corral's runtime copy");
   assert.ok(warned(d, ids.garbage));
 
   await rejectsWith(c.request('container.get', { id: ids.torn }), 'not_found');
@@ -320,12 +325,19 @@ test('disk full under --root: the call fails clearly, nothing recorded is lost, 
   errs.exec = `${e2.reason}: ${e2.message}`;
   assert.match(e2.message, /ENOSPC|no space/i);
   assert.equal((await c.request('container.get', { id: kept[0] })).processes.some((p) => p.id === 'x'), false);
-  // start writes state.json after runc start: whatever it answers, corral's word must match runc's
+  // start writes state.json after runc start: whatever it answers must match what runc did, and be reported
+  const starts: string[] = [];
+  c.onNotification('event', (p) => p.event.type === 'container.start' && starts.push(p.event.id!));
+  await c.request('events.subscribe', { ids: [created] });
   const e3 = await c.request('container.start', { id: created }).then(
     () => undefined,
     (e: CorralError) => e,
   );
   if (e3) errs.start = `${e3.reason}: ${e3.message}`;
+  const now = await c.request('container.get', { id: created });
+  assert.equal(now.state === 'running', e3 === undefined, `start answered ${e3?.message ?? 'ok'} but the container is ${now.state}`);
+  await c.request('daemon.version');
+  assert.deepEqual(starts, now.state === 'running' ? [created] : [], 'a container.start event exactly when it started');
   await assertConsistent(d, c, 'with the disk full');
   assert.ok((await c.request('daemon.info')).pid > 0, 'corrald still answers');
 

@@ -4,14 +4,16 @@
 // non-finite numbers, unicode with lone surrogates, NUL bytes, invalid UTF-8,
 // over-long lines and lines cut into random pieces. Properties: every line
 // corrald sends back is valid JSON-RPC 2.0, it keeps answering (a sentinel
-// request after each input), and nothing appears outside --root and --state.
+// request after each input), and nothing appears outside --root and --state
+// (every creating, changing or removing file call of corrald is traced).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { startDaemon, type DaemonHandle } from '../helpers/daemon.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { startDaemon, until, type DaemonHandle } from '../helpers/daemon.js';
 import { RawPeer } from '../helpers/raw.js';
 import { methodNames } from '../../shared/api.js';
 import { report, tree } from './common.js';
@@ -23,19 +25,45 @@ const RUNS = 1500;
 let d: DaemonHandle;
 let canary: string;
 let tmpBefore: Set<string>;
+let tracer: ChildProcess | undefined;
+let traceFile: string;
 const tally = { inputs: 0, bytes: 0, replies: 0, errorReplies: 0, oversize: 0, parseErrors: 0 };
 
-// other test files run beside this one and make their own folders in /tmp: only theirs are excused
-const excused = (name: string) => /^corral-test-/.test(name);
-const tmpEntries = () => new Set(fs.readdirSync(os.tmpdir()).filter((n) => !excused(n)));
+const tmpEntries = () => new Set(fs.readdirSync(os.tmpdir()));
+/** The file system calls that create, change or remove something. */
+const WRITE_CALLS = 'openat,open,creat,mkdir,mkdirat,rename,renameat,renameat2,unlink,unlinkat,rmdir,symlink,symlinkat,link,linkat,truncate,chmod,fchmodat,chown,fchownat,lchown,mknod,mknodat';
 
 before(async () => {
   tmpBefore = tmpEntries();
   d = await startDaemon({ extraArgs: ['--max-message-bytes', String(MAX_MESSAGE_BYTES)] });
   canary = path.join(d.dir, 'canary');
   fs.mkdirSync(canary);
+  // /tmp is shared with whatever else runs on the host: strace says which new entry, if any, is corrald's doing
+  traceFile = path.join(d.dir, 'strace.out');
+  // every thread of corrald (libuv's pool does the file work), and not its children: runc and conmon write where they must
+  const threads = fs.readdirSync(`/proc/${d.proc.pid}/task`).flatMap((t) => ['-p', t]);
+  tracer = spawn('strace', ['-qq', '-e', `trace=${WRITE_CALLS}`, '-o', traceFile, ...threads], { stdio: 'ignore' });
+  tracer.on('error', () => {});
+  await until(() => /TracerPid:\s+[1-9]/.test(fs.readFileSync(`/proc/${d.proc.pid}/status`, 'utf8')), 'strace to attach to corrald (apt-get install strace)');
 });
-after(async () => d?.cleanup());
+after(async () => {
+  if (tracer?.pid && tracer.exitCode === null) tracer.kill('SIGTERM');
+  await d?.cleanup();
+});
+
+/** Paths corrald (or a child) created, changed or removed, from the strace log. */
+function writtenPaths(): string[] {
+  const out: string[] = [];
+  for (const line of fs.readFileSync(traceFile, 'utf8').split('\n')) {
+    const m = /^\d+\s+(\w+)\((.*)$/.exec(line);
+    if (!m) continue;
+    const [, call, rest] = m;
+    if ((call === 'openat' || call === 'open') && !/O_WRONLY|O_RDWR|O_CREAT|O_TRUNC/.test(rest)) continue;
+    if (/= -1 /.test(rest)) continue;
+    for (const p of rest.matchAll(/"((?:[^"\\]|\\.)*)"/g)) out.push(p[1]);
+  }
+  return out;
+}
 
 /** What makes a line from corrald valid JSON-RPC 2.0: a response (or batch of them) or a notification. */
 function invalidReason(m: unknown): string | undefined {
@@ -193,8 +221,18 @@ test('after it all: corrald is up, made no container, wrote nothing outside --ro
   assert.deepEqual(tree(path.join(d.root, 'containers')), [], 'nothing half-created under --root');
   assert.deepEqual(tree(path.join(d.state, 'containers')), [], 'nothing half-created under --state');
   assert.deepEqual(tree(canary), [], 'nothing written where hostile paths pointed');
+  // a control: a real container's records must show up in the trace, or the trace proves nothing
+  const id = `control-${process.pid}`;
+  await c.request('container.create', { id, bundle: await d.bundle(['/bin/true']), start: true });
+  await c.request('container.wait', { id, timeoutMs: 10_000 });
+  await c.request('container.delete', { id });
+  const written = writtenPaths();
+  assert.ok(written.some((p) => p.startsWith(path.join(d.root, 'containers', id))), 'strace saw corrald write its records');
+  const inside = (p: string) => [d.root, d.state].some((r) => p === r || p.startsWith(r + '/')) || p.startsWith('/dev/') || p.startsWith('/proc/');
+  assert.deepEqual(written.filter((p) => !inside(p)), [], 'corrald wrote outside --root and --state');
   const appeared = [...tmpEntries()].filter((n) => !tmpBefore.has(n) && path.join(os.tmpdir(), n) !== d.dir);
-  assert.deepEqual(appeared, [], `new entries in ${os.tmpdir()}`);
+  const ours = appeared.filter((n) => written.some((p) => p.startsWith(path.join(os.tmpdir(), n))));
+  assert.deepEqual(ours, [], `corrald made new entries in ${os.tmpdir()}`);
   assert.doesNotMatch(d.stderr(), /"level":60/, 'no fatal log line');
-  report('fuzz', { ...tally, runsPerProperty: RUNS });
+  report('fuzz', { ...tally, runsPerProperty: RUNS, writesTraced: written.length, newTmpEntriesByOthers: appeared.length - ours.length });
 });

@@ -13,7 +13,7 @@ import { startDaemon, uid, conmonsUnder, until, type DaemonHandle } from '../hel
 import { Client } from '../../shared/client.js';
 import { CorralError } from '../../shared/errors.js';
 import type { EventT } from '../../shared/api.js';
-import { assertConsistent, report, rssBytes } from './common.js';
+import { assertConsistent, explained, report, rssBytes } from './common.js';
 
 const handles: DaemonHandle[] = [];
 after(async () => {
@@ -31,6 +31,10 @@ const CLIENTS = 20;
 
 test(`${CONTAINERS} containers started at once from ${CLIENTS} clients; one process.exit per exit`, async () => {
   const d = await daemon();
+  await explained(() => d, () => concurrentStarts(d));
+});
+
+async function concurrentStarts(d: DaemonHandle): Promise<void> {
   const watcher = await d.client();
   const events: EventT[] = [];
   watcher.onNotification('event', (p) => events.push(p.event));
@@ -68,7 +72,7 @@ test(`${CONTAINERS} containers started at once from ${CLIENTS} clients; one proc
   assert.deepEqual(await assertConsistent(d, watcher, 'after deleting them'), []);
   assert.deepEqual(conmonsUnder(path.join(d.state, 'runc')), []);
   report('load.concurrent', { containers: CONTAINERS, clients: CLIENTS, startAllMs: Math.round(startMs), events: events.length });
-});
+}
 
 const HAMMERS = 100;
 const CHURNERS = 4;
