@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { Client } from '../shared/client.js';
-import { all, now, pool, run, since, sleep, spawnDaemon, waitExit } from './exec.js';
+import { all, checkInterrupted, interruption, now, pool, run, since, sleep, spawnDaemon, waitExit } from './exec.js';
 import { findPids } from './memory.js';
 import { summarize } from './stats.js';
 import type { ApiResult, RecoveryResult, Subject } from './types.js';
@@ -119,7 +119,7 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
     try {
       if (client && !client.isClosed) {
         const { containers } = await client.request('container.list', {}, { timeoutMs: CALL_TIMEOUT_MS });
-        await pool(containers, 8, (ct) => client!.request('container.delete', { id: ct.id, force: true }, { timeoutMs: CALL_TIMEOUT_MS }).catch(() => {}));
+        await pool(containers, 8, (ct) => client!.request('container.delete', { id: ct.id, force: true }, { timeoutMs: CALL_TIMEOUT_MS }).catch(() => {}), { interruptible: false });
       }
     } finally {
       await stopDaemon();
@@ -215,6 +215,7 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
             let listed = 0;
             const started = Date.now();
             while (samples.length < LIST_MAX_SAMPLES && Date.now() - started < LIST_BUDGET_MS) {
+              checkInterrupted();
               const t0 = now();
               const res = await c().request('container.list', {}, { timeoutMs: CALL_TIMEOUT_MS });
               samples.push(since(t0));
@@ -224,11 +225,12 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
             log(`corral container.list with ${target} on record: p50 ${list[String(target)].median} ms over ${samples.length}`);
           }
         } finally {
-          await pool([...made], RECORD_CONCURRENCY, (id) => c().request('container.delete', { id, force: true }, { timeoutMs: CALL_TIMEOUT_MS }));
+          await pool([...made], RECORD_CONCURRENCY, (id) => c().request('container.delete', { id, force: true }, { timeoutMs: CALL_TIMEOUT_MS }), { interruptible: false });
         }
 
         const versionRps: ApiResult['versionRps'] = {};
         for (const n of connections) {
+          checkInterrupted();
           const clients = await Promise.all(Array.from({ length: n }, () => Client.connect(socket)));
           try {
             let requests = 0;
@@ -237,7 +239,7 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
             // closed loop: each connection has one request outstanding at a time
             await Promise.all(
               clients.map(async (cl) => {
-                while (Date.now() < end) {
+                while (Date.now() < end && !interruption.signal.aborted) {
                   await cl.request('daemon.version', {}, { timeoutMs: CALL_TIMEOUT_MS });
                   requests++;
                 }

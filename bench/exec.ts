@@ -6,6 +6,17 @@
 // ids and paths are passed as they are.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 
+/**
+ * Set when the run is interrupted (SIGINT/SIGTERM): loops and pools stop at their next step
+ * with an error, so that the one clean-up in run.ts's finally block runs after the last
+ * container was started, never while more are still being started.
+ */
+export const interruption = new AbortController();
+
+export function checkInterrupted(): void {
+  if (interruption.signal.aborted) throw new Error('interrupted');
+}
+
 export interface RunResult {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -65,9 +76,13 @@ export async function have(cmd: string): Promise<boolean> {
   return r.code === 0;
 }
 
-/** Spawns a long-lived program (a daemon under test), its output appended to a log the caller names. */
+/**
+ * Spawns a long-lived program (a daemon under test), its output appended to a log the caller
+ * names. It gets a process group of its own so that a Ctrl-C meant for the bench does not stop
+ * it before the bench's clean-up has used it to remove its containers; the clean-up stops it.
+ */
 export function spawnDaemon(cmd: string, args: string[], logFd: number, options: SpawnOptions = {}): ChildProcess {
-  return spawn(cmd, args, { stdio: ['ignore', logFd, logFd], ...options });
+  return spawn(cmd, args, { stdio: ['ignore', logFd, logFd], detached: true, ...options });
 }
 
 /** Waits for a spawned child to exit, killing it with SIGKILL when it has not within timeoutMs. */
@@ -85,9 +100,10 @@ export function waitExit(child: ChildProcess, timeoutMs: number): Promise<void> 
 /**
  * Runs fn over items with at most `limit` at a time, keeping the order of results. After the
  * first failure no new item starts, and the promise rejects only once the ones in flight have
- * settled: a caller's clean-up must not race with work still being started.
+ * settled: a caller's clean-up must not race with work still being started. An interruption
+ * stops it like a failure, except for clean-up work (interruptible: false).
  */
-export async function pool<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>, { interruptible = true } = {}): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   let failure: { err: unknown } | null = null;
@@ -95,6 +111,7 @@ export async function pool<T, R>(items: T[], limit: number, fn: (item: T, index:
     while (next < items.length && !failure) {
       const i = next++;
       try {
+        if (interruptible) checkInterrupted();
         results[i] = await fn(items[i], i);
       } catch (err) {
         failure ??= { err };

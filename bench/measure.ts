@@ -4,7 +4,7 @@
 // instead of favouring whoever ran first), the start/stop/delete phases of N
 // concurrent long-running containers, and memory with N containers running.
 // Each loop is bounded by a count and a time budget, and stops by itself.
-import { all, now, pool, since, sleep } from './exec.js';
+import { all, checkInterrupted, now, pool, since, sleep } from './exec.js';
 import { monitorMemory, procMemory } from './memory.js';
 import { summarize, type Summary } from './stats.js';
 import type { ConcurrentResult, Lifecycle, MemoryResult, Outcome, Subject } from './types.js';
@@ -30,6 +30,7 @@ export async function measureRunToExit(
 ): Promise<Map<Subject, Record<string, Outcome<Summary>>>> {
   const entries = subjects.flatMap((s) => s.runToExit.map((v) => ({ s, v, samples: [] as number[], spent: 0, error: null as string | null })));
   for (const e of entries) {
+    checkInterrupted();
     try {
       const id = idFor(`${e.s.name}-w`, 0);
       await e.v.run(id);
@@ -39,6 +40,7 @@ export async function measureRunToExit(
     }
   }
   for (let i = 0; i < runs; i++) {
+    checkInterrupted();
     for (const e of entries) {
       if (e.error || e.spent > RUN_BUDGET_MS) continue;
       const id = idFor(`${e.s.name}-r`, i);
@@ -65,6 +67,7 @@ export async function measureRunToExit(
 }
 
 export async function measureConcurrent(lc: Lifecycle, ids: string[]): Promise<ConcurrentResult> {
+  checkInterrupted();
   let t0 = now();
   await all(ids, (id) => lc.start(id));
   const startMs = since(t0);

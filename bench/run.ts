@@ -15,13 +15,14 @@ import { createBundle } from '../shared/bundle.js';
 import { corralSubject, type CorralSubject } from './corral.js';
 import { buildOciArchive } from './image.js';
 import { ensurePackages, PEER_PACKAGES } from './install.js';
+import { checkInterrupted, interruption } from './exec.js';
 import { errorText, measureConcurrent, measureMemory, measureRunToExit } from './measure.js';
-import { containerdSubject } from './peers/containerd.js';
-import { podmanSubject } from './peers/podman.js';
+import { containerdSubject, NAMESPACE as CONTAINERD_NAMESPACE } from './peers/containerd.js';
+import { podmanSubject, CGROUP_PARENT as PODMAN_CGROUP_PARENT } from './peers/podman.js';
 import { runcSubject } from './peers/runc.js';
 import { procMemory } from './memory.js';
 import { markdown } from './report.js';
-import { sweep } from './sweep.js';
+import { rmdirCgroups, sweep } from './sweep.js';
 import { TOOLS, type Params, type Results, type Subject, type ToolName, type ToolResult } from './types.js';
 
 const TOP = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -103,30 +104,35 @@ async function main(): Promise<number> {
   const subjects: Subject[] = [];
   let corral: CorralSubject | null = null;
 
-  let interrupted = false;
   const cleanup = async () => {
-    for (const s of subjects.reverse()) {
+    for (const s of [...subjects].reverse()) {
       await s.close().catch((err) => log(`closing ${s.name}: ${errorText(err)}`));
     }
     subjects.length = 0;
     keepCorralLog();
     await sweep(work, log, `cb${tag}-`);
+    // the parents containerd and podman make, once the sweep emptied them (a close cut short leaves them)
+    for (const parent of [CONTAINERD_NAMESPACE, PODMAN_CGROUP_PARENT]) await rmdirCgroups(parent);
   };
   // the sweep removes the work folder; a corral failure is worth its daemon's log
   const keepCorralLog = () => {
     const c = tools.corral;
     const failed = [c.concurrent, c.memory, c.api, c.recovery, ...Object.values(c.runToExit)].some((o) => 'failed' in o);
     const src = path.join(work, 'corral/corrald.log');
-    if (!failed || !fs.existsSync(src)) return;
+    if (interruption.signal.aborted || !failed || !fs.existsSync(src)) return;
     const dst = path.join(os.tmpdir(), `corral-bench-${tag}-corrald.log`);
     fs.copyFileSync(src, dst);
     log(`corral failed somewhere: corrald's log kept in ${dst}`);
   };
+  // The first signal makes every loop stop at its next step; the finally block below then
+  // cleans up once. A second signal means "now": exit at once, leaving what is left.
   const onSignal = (sig: NodeJS.Signals) => {
-    if (interrupted) return;
-    interrupted = true;
-    log(`${sig}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
+    if (interruption.signal.aborted) {
+      log(`${sig} again: exiting without clean-up; what is left is under ${work}`);
+      process.exit(130);
+    }
+    log(`${sig}: stopping at the next step, then cleaning up`);
+    interruption.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -184,12 +190,14 @@ async function main(): Promise<number> {
       if (t === 'runc') tools[t].concurrent = tools[t].memory = { skipped: 'not applicable: bare runc has no detached lifecycle or monitor' };
     }
 
+    checkInterrupted();
     log(`run-to-exit: ${params.runs} runs each, round-robin over ${subjects.map((s) => s.name).join(', ')}`);
     const rte = await measureRunToExit(subjects, params.runs, id, log);
     for (const [s, rec] of rte) tools[s.name].runToExit = rec;
 
     for (const s of subjects) {
       if (!s.lifecycle) continue;
+      checkInterrupted();
       log(`${s.name}: ${params.concurrent} concurrent long-running containers`);
       try {
         const ids = Array.from({ length: params.concurrent }, (_, i) => id(`${s.name}-c`, i));
@@ -203,6 +211,7 @@ async function main(): Promise<number> {
 
     for (const s of subjects) {
       if (!s.lifecycle) continue;
+      checkInterrupted();
       log(`${s.name}: memory with ${params.memoryContainers} running`);
       const ids = Array.from({ length: params.memoryContainers }, (_, i) => id(`${s.name}-m`, i));
       // corral's recovery figure uses the containers of its memory phase: they are on disk and running
@@ -229,6 +238,7 @@ async function main(): Promise<number> {
     }
 
     if (corral) {
+      checkInterrupted();
       log('corral: API figures');
       try {
         tools.corral.api = await corral.measureApi({
@@ -243,9 +253,9 @@ async function main(): Promise<number> {
       }
     }
   } finally {
-    if (!interrupted) await cleanup();
+    await cleanup();
   }
-  if (interrupted) return 130;
+  if (interruption.signal.aborted) return 130;
 
   results.durationSeconds = Math.round((Date.now() - started) / 100) / 10;
   results.loadAverage.end = os.loadavg()[0];
@@ -260,6 +270,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
+    if (interruption.signal.aborted) process.exit(130);
     log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     process.exit(1);
   },

@@ -26,14 +26,22 @@ async function mountsBelow(dir: string): Promise<string[]> {
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
-/** Every cgroup folder named PREFIX* at the top of each hierarchy (v1: one per controller; v2: the root). */
+/**
+ * Every cgroup folder named PREFIX* at the top of each hierarchy (v1: one per controller; v2:
+ * the root) or one level below it (containerd nests a namespace's containers in /<namespace>/).
+ */
 async function cgroupsNamed(prefix: string): Promise<string[]> {
   const tops = [CGROUP_ROOT];
   for (const e of await fs.readdir(CGROUP_ROOT, { withFileTypes: true }).catch(() => [])) if (e.isDirectory()) tops.push(`${CGROUP_ROOT}/${e.name}`);
   const found: string[] = [];
-  for (const top of tops) {
-    for (const e of await fs.readdir(top, { withFileTypes: true }).catch(() => [])) if (e.isDirectory() && e.name.startsWith(prefix)) found.push(`${top}/${e.name}`);
-  }
+  const look = async (dir: string, depth: number) => {
+    for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      if (!e.isDirectory()) continue;
+      if (e.name.startsWith(prefix)) found.push(`${dir}/${e.name}`);
+      else if (depth > 0) await look(`${dir}/${e.name}`, depth - 1);
+    }
+  };
+  for (const top of tops) await look(top, 1);
   return found;
 }
 

@@ -13,7 +13,7 @@ import { rmdirCgroups } from '../sweep.js';
 import { IMAGE_REF } from '../image.js';
 import type { Subject } from '../types.js';
 
-const NAMESPACE = 'corralbench';
+export const NAMESPACE = 'corralbench';
 const READY_TIMEOUT_MS = 30_000;
 const CTR_TIMEOUT_MS = 60_000;
 const IMPORT_TIMEOUT_MS = 120_000;
@@ -53,7 +53,7 @@ export async function containerdSubject(work: string, imageArchive: string): Pro
     try {
       const tasks = await run('ctr', ['--address', address, '--namespace', NAMESPACE, 'tasks', 'ls', '-q'], { timeoutMs: CTR_TIMEOUT_MS });
       const ids = tasks.stdout.split('\n').filter(Boolean);
-      await pool(ids, 8, (id) => run('ctr', ['--address', address, '--namespace', NAMESPACE, 'tasks', 'rm', '--force', id], { timeoutMs: CTR_TIMEOUT_MS }));
+      await pool(ids, 8, (id) => run('ctr', ['--address', address, '--namespace', NAMESPACE, 'tasks', 'rm', '--force', id], { timeoutMs: CTR_TIMEOUT_MS }), { interruptible: false });
       const cs = await run('ctr', ['--address', address, '--namespace', NAMESPACE, 'containers', 'ls', '-q'], { timeoutMs: CTR_TIMEOUT_MS });
       const cids = cs.stdout.split('\n').filter(Boolean);
       if (cids.length) await run('ctr', ['--address', address, '--namespace', NAMESPACE, 'containers', 'rm', ...cids], { timeoutMs: CTR_TIMEOUT_MS });

@@ -12,6 +12,8 @@ import { rmdirCgroups } from '../sweep.js';
 import { IMAGE_REF } from '../image.js';
 import type { Subject } from '../types.js';
 
+/** Where podman with cgroupfs puts its containers' and monitors' cgroups. */
+export const CGROUP_PARENT = 'libpod_parent';
 const PODMAN_TIMEOUT_MS = 120_000;
 const LOAD_TIMEOUT_MS = 120_000;
 const CLEANUP_TIMEOUT_MS = 120_000;
@@ -41,7 +43,7 @@ export async function podmanSubject(work: string, imageArchive: string): Promise
     // unmounts the overlay storage and removes the image, so that the run's sweep only deletes files
     await run('podman', [...global, 'system', 'reset', '--force'], { timeoutMs: CLEANUP_TIMEOUT_MS });
     // podman with cgroupfs puts containers below /libpod_parent and leaves it behind; removed only when empty
-    await rmdirCgroups('libpod_parent');
+    await rmdirCgroups(CGROUP_PARENT);
   };
   try {
     const version = (await podman(['--version'])).stdout.trim();
