@@ -173,13 +173,19 @@ async function main(): Promise<number> {
       tools.podman = emptyTool(why);
     } else {
       const usable = await ensurePackages(PEER_PACKAGES.filter((p) => only.includes(p.name as ToolName)), log);
-      const archive = await buildOciArchive(bundles.echo, work);
+      let archive = '';
+      let noImage: string | null = null;
+      try {
+        archive = await buildOciArchive(bundles.echo, work);
+      } catch (err) {
+        noImage = `the bench image could not be built: ${errorText(err)}`;
+      }
       for (const [name, make] of [
         ['containerd', () => containerdSubject(work, archive)],
         ['podman', () => podmanSubject(work, archive)],
       ] as const) {
         if (!only.includes(name)) tools[name] = emptyTool('left out with --only');
-        else if (usable[name]) failTool(tools[name], usable[name]!);
+        else if (usable[name] || noImage) failTool(tools[name], (usable[name] ?? noImage)!);
         else await bringUp(name, make);
       }
     }
