@@ -74,8 +74,8 @@ export interface MemoryResult {
 export interface ApiResult {
   /** container.list latency in ms, keyed by the number of containers on record. */
   list: Record<string, Summary & { listed: number }>;
-  /** daemon.version requests per second, keyed by the number of concurrent connections. */
-  versionRps: Record<string, { requests: number; seconds: number; rps: number }>;
+  /** daemon.version requests per second, keyed by the number of concurrent connections: the median of the rounds. */
+  versionRps: Record<string, { requests: number; seconds: number; rps: number; rounds: number[] }>;
 }
 
 export interface RecoveryResult {

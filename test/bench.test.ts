@@ -73,7 +73,7 @@ test('bench --quick writes every figure or the reason it is missing', { timeout:
         assertSummary({ ...c.api.list[String(n)], listed: undefined }, c.api.list[String(n)].n, `list ${n}`);
         assert.equal(c.api.list[String(n)].listed, n);
       }
-      for (const n of p.rpsConnections) assert.ok(c.api.versionRps[String(n)].requests > 0, `daemon.version from ${n}`);
+      for (const n of p.rpsConnections) assert.ok(c.api.versionRps[String(n)].requests > 0 && c.api.versionRps[String(n)].rounds.length > 0, `daemon.version from ${n}`);
     }
 
     for (const peer of ['containerd', 'podman'] as const) {
