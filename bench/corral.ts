@@ -22,6 +22,8 @@ export const DAEMON_MAIN = path.join(TOP, 'dist/daemon/main.js');
 
 const READY_TIMEOUT_MS = 30_000;
 const CONNECT_POLL_MS = 2;
+/** One connection attempt while corrald comes up; the loop around it has READY_TIMEOUT_MS. */
+const CONNECT_ATTEMPT_TIMEOUT_MS = 1000;
 const CALL_TIMEOUT_MS = 60_000;
 const WAIT_TIMEOUT_MS = 30_000;
 const SOCAT_TIMEOUT_MS = 60_000;
@@ -74,7 +76,7 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
       try {
-        return await Client.connect(socket, 1000);
+        return await Client.connect(socket, CONNECT_ATTEMPT_TIMEOUT_MS);
       } catch (err) {
         if (child.exitCode !== null || child.signalCode !== null) {
           throw new Error(`corrald exited (${child.exitCode ?? child.signalCode}) before serving; see ${logPath}: ${tail(logPath)}`);

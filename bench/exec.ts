@@ -70,9 +70,11 @@ export async function runOk(cmd: string, args: string[], options: RunOptions): P
   return r;
 }
 
+const WHICH_TIMEOUT_MS = 5000;
+
 /** Is `cmd` on PATH? */
 export async function have(cmd: string): Promise<boolean> {
-  const r = await run('sh', ['-c', `command -v "$0"`, cmd], { timeoutMs: 5000 });
+  const r = await run('sh', ['-c', `command -v "$0"`, cmd], { timeoutMs: WHICH_TIMEOUT_MS });
   return r.code === 0;
 }
 

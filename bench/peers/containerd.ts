@@ -15,6 +15,8 @@ import type { Subject } from '../types.js';
 
 export const NAMESPACE = 'corralbench';
 const READY_TIMEOUT_MS = 30_000;
+/** One `ctr version` while containerd comes up; the loop around it has READY_TIMEOUT_MS. */
+const VERSION_TIMEOUT_MS = 5_000;
 const CTR_TIMEOUT_MS = 60_000;
 const IMPORT_TIMEOUT_MS = 120_000;
 const STOP_WAIT_TIMEOUT_MS = 60_000;
@@ -71,7 +73,7 @@ export async function containerdSubject(work: string, imageArchive: string): Pro
     const deadline = Date.now() + READY_TIMEOUT_MS;
     let version = '';
     for (;;) {
-      const r = await run('ctr', ['--address', address, 'version'], { timeoutMs: 5_000 });
+      const r = await run('ctr', ['--address', address, 'version'], { timeoutMs: VERSION_TIMEOUT_MS });
       const m = r.stdout.match(/Server:\s*\n\s*Version:\s*(\S+)/);
       if (r.code === 0 && m) {
         version = `containerd ${m[1]}`;
