@@ -27,7 +27,7 @@ import { TOOLS, type Params, type Results, type Subject, type ToolName, type Too
 
 const TOP = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
-const FULL: Params = { runs: 30, concurrent: 50, memoryContainers: 100, listRecords: [100, 1000], rpsConnections: [1, 32], rpsSeconds: 3, recoveryContainers: 100 };
+const FULL: Params = { runs: 50, concurrent: 50, memoryContainers: 100, listRecords: [100, 1000], rpsConnections: [1, 32], rpsSeconds: 3, recoveryContainers: 100 };
 // N of 1-3 and fractions of a second: the point is that every code path runs, not the figures
 const QUICK: Params = { runs: 2, concurrent: 3, memoryContainers: 3, listRecords: [3, 10], rpsConnections: [1, 32], rpsSeconds: 0.2, recoveryContainers: 3 };
 
