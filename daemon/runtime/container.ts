@@ -130,7 +130,8 @@ export class Container {
   static async load(deps: RuntimeDeps, id: string, runcStatus: RuncStatus | undefined): Promise<Container> {
     const record = ContainerRecord.parse(await readJson(deps.layout.stateFile(id)));
     if (record.id !== id) throw new Error(`state.json names container ${record.id}, not ${id}`);
-    const c = new Container(deps, record, runcStatus ?? 'stopped');
+    // runc could not be asked (or has forgotten it): the last state corral itself recorded, until runc answers
+    const c = new Container(deps, record, runcStatus ?? (record.startedAt ? 'running' : 'created'));
     const entries = await fs.readdir(deps.layout.containerDir(id), { withFileTypes: true });
     for (const e of entries) {
       if (!e.isDirectory() || e.name.startsWith('.')) continue;
