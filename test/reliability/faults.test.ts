@@ -406,7 +406,16 @@ test('runtime or monitor missing or failing: a clear error for that call, corral
   assert.ok(['runtime_error', 'unavailable'].includes(e2.reason), e2.message);
   await rejectsWith(c.request('container.get', { id: b }), 'not_found');
   assert.equal(fs.existsSync(path.join(flaky.root, 'containers', b)), false, 'nothing is left of the failed create');
+  // failing at start-up too: corrald starts, says so, loses nothing, and learns the truth once runc answers
+  await flaky.kill9();
+  await flaky.restart();
+  c = await flaky.client();
+  assert.match(flaky.stderr(), /cannot list runc containers/);
+  const during = await c.request('container.get', { id: a });
+  errs['failing runtime at start-up: state reported'] = during.state;
+  assert.equal(during.state, 'created', 'while runc cannot be asked, the state corral last recorded; no exit made up');
   fs.rmSync(flagFile);
+  await until(async () => (await c.request('container.get', { id: a })).state === 'created', 'corral to learn from runc that the container is created', 40_000);
   assert.equal((await c.request('container.start', { id: a })).state, 'running', 'once runc works again, so does corral');
   await c.request('container.delete', { id: a, force: true });
   await flaky.stop();

@@ -233,6 +233,7 @@ test('a subscriber that never reads gets events.overflow; a client that never re
     if (sent % 1000 === 0) await new Promise((r) => setTimeout(r, 20));
   }
   await Promise.race([closed, until(() => deaf.destroyed, 'the deaf client to be cut off', 60_000)]);
+  assert.match(d.stderr(), /does not read its replies; disconnecting it/, 'corrald, not the client, ended the connection');
   assert.ok((await c.request('daemon.info')).pid > 0, 'corrald still answers');
   await c.request('container.delete', { id, force: true });
   report('load.slowReader', { eventsBeforeOverflow: slowEvents, overflow: overflow.length, eventBytes: Math.max(...seen.map((e) => JSON.stringify(e).length)), deafRequestsSent: sent });
