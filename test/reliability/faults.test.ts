@@ -2,17 +2,18 @@
 // create, start, exec and delete (seeded, so a failing round can be replayed
 // with CORRAL_FAULT_SEED), after each of which the list must agree with runc,
 // nothing may leak and the interrupted call must have happened fully or
-// succeed on retry; what can happen while corrald is down (an exit, a killed
-// conmon, a `runc delete -f` behind its back, a torn or garbage state.json);
-// a full disk under --root; and a runtime or monitor that is missing or fails.
+// succeed on retry; SIGKILLed again in the middle of its own restore; what can
+// happen while corrald is down (an exit, a killed conmon, a `runc delete -f`
+// behind its back, a torn or garbage state.json); a full disk under --root;
+// and a runtime or monitor that is missing or fails, mid-run or at start-up.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startDaemon, uid, runcState, conmonsUnder, until, sleep, forceCleanRuntime, type DaemonHandle } from '../helpers/daemon.js';
+import { DAEMON, startDaemon, uid, runcState, conmonsUnder, until, sleep, forceCleanRuntime, type DaemonHandle } from '../helpers/daemon.js';
 import type { Client } from '../../shared/client.js';
 import { CorralError } from '../../shared/errors.js';
 import { assertConsistent, conmonTarget, explained, rejection, rejectsWith, report } from './common.js';
@@ -161,6 +162,55 @@ async function killRounds(d: DaemonHandle, seed: number): Promise<void> {
   assert.deepEqual(conmonsUnder(path.join(d.state, 'runc')), []);
   report('faults.kill9', { seed, rounds: ROUNDS, windowsMs: Object.fromEntries(Object.entries(window).map(([k, v]) => [k, Math.round(v)])), ...outcomes });
 }
+
+const RESTORE_ROUNDS = 8;
+
+test(`SIGKILL of corrald in the middle of its own restore (${RESTORE_ROUNDS} rounds)`, async () => {
+  const seed = Number(process.env.CORRAL_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  const rnd = seeded(seed);
+  const d = await daemon();
+  let c = await d.client();
+  const sleeper = await d.bundle(['/bin/sleep', '1000'], 'sleeper');
+  const quick = await d.bundle(['/bin/sh', '-c', 'exit 9'], 'quick');
+  // something for restore to do in every state: created, running, paused, exited, an exec
+  const want = new Map<string, string>();
+  for (let i = 0; i < 3; i++) {
+    const [cr, ru, pa, ex] = [uid('rcr'), uid('rru'), uid('rpa'), uid('rex')];
+    await c.request('container.create', { id: cr, bundle: sleeper });
+    await c.request('container.create', { id: ru, bundle: sleeper, start: true });
+    await c.request('process.exec', { id: ru, processId: 'e', args: ['/bin/sleep', '1000'] });
+    await c.request('container.create', { id: pa, bundle: sleeper, start: true });
+    await c.request('container.pause', { id: pa });
+    await c.request('container.create', { id: ex, bundle: quick, start: true });
+    await c.request('container.wait', { id: ex, timeoutMs: 10_000 });
+    want.set(cr, 'created').set(ru, 'running').set(pa, 'paused').set(ex, 'stopped');
+  }
+  await d.kill9();
+  // how long a whole start takes, so that the kill instants fall inside it
+  let t = performance.now();
+  await d.restart();
+  const startMs = performance.now() - t;
+  await d.kill9();
+
+  for (let round = 0; round < RESTORE_ROUNDS; round++) {
+    const delayMs = Math.round(rnd() * startMs);
+    const proc = spawn(process.execPath, [DAEMON, '--root', d.root, '--state', d.state], { stdio: 'ignore' });
+    await sleep(delayMs);
+    const gone = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGKILL');
+    await gone;
+  }
+  t = performance.now();
+  await d.restart();
+  c = await d.client();
+  const listed = await assertConsistent(d, c, `after ${RESTORE_ROUNDS} restores cut short (seed ${seed})`);
+  assert.deepEqual(new Map(listed.map((x) => [x.id, x.state])), want, 'every container, in its state');
+  for (const x of listed) if (x.state === 'running') assert.equal(x.processes.find((p) => p.id === 'e')?.state, 'running');
+  for (const x of listed) if (x.state === 'stopped') assert.equal(x.exitStatus, 9);
+  for (const id of want.keys()) await c.request('container.delete', { id, force: true });
+  assert.deepEqual(conmonsUnder(path.join(d.state, 'runc')), []);
+  report('faults.restore', { seed, rounds: RESTORE_ROUNDS, containers: want.size, startMs: Math.round(startMs) });
+});
 
 function warned(d: DaemonHandle, id: string): boolean {
   return d
