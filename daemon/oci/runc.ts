@@ -33,7 +33,7 @@ export interface RuncStats {
 export function classifyRuntimeError(message: string): ErrorReason {
   const m = message.toLowerCase();
   if (/container .*does not exist|container does not exist|not exist/.test(m)) return 'not_found';
-  if (/not running|is not paused|container not paused|already paused|is paused|cannot (start|pause|resume|exec)|process already finished|container is stopped|cannot kill|not created/.test(m)) return 'invalid_state';
+  if (/not running|is not paused|container not paused|already paused|is paused|cannot (start|pause|resume|exec)|process already finished|container is stopped|cannot kill|not created|not stopped|still running/.test(m)) return 'invalid_state';
   if (/no such file or directory.*(criu)|criu|cgroup.*not (supported|mounted)|not supported/.test(m)) return 'unavailable';
   return 'runtime_error';
 }
