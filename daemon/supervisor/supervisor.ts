@@ -380,8 +380,12 @@ export class Supervisor {
         const status = states.get(c.id);
         if (c.state === 'stopped' || !status || status === 'stopped' || status === c.runcStatus) continue;
         await this.queue.run(c.id, async () => {
+          // the list is a snapshot: a create, start, pause or resume may have run since; only runc's word now counts
+          if (this.containers.get(c.id) !== c || c.state === 'stopped') return;
+          const now = (await this.deps.runc.state(c.id).catch(() => undefined))?.status;
+          if (!now || now === 'stopped' || now === c.runcStatus) return;
           const before = c.state;
-          c.runcStatus = status;
+          c.runcStatus = now;
           if (c.state !== before) {
             this.log.warn({ id: c.id, was: before, now: c.state }, 'runc reports a state change corral did not make');
             this.emit(c, { type: c.state === 'paused' ? 'container.pause' : 'container.resume' });
