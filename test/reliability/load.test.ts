@@ -13,6 +13,7 @@ import { startDaemon, uid, conmonsUnder, until, type DaemonHandle } from '../hel
 import { Client } from '../../shared/client.js';
 import { CorralError } from '../../shared/errors.js';
 import type { EventT } from '../../shared/api.js';
+import { RECONCILE_INTERVAL_MS } from '../../daemon/supervisor/supervisor.js';
 import { assertConsistent, explained, report, rssBytes } from './common.js';
 
 const handles: DaemonHandle[] = [];
@@ -73,6 +74,41 @@ async function concurrentStarts(d: DaemonHandle): Promise<void> {
   assert.deepEqual(conmonsUnder(path.join(d.state, 'runc')), []);
   report('load.concurrent', { containers: CONTAINERS, clients: CLIENTS, startAllMs: Math.round(startMs), events: events.length });
 }
+
+test('lifecycle calls racing the safety net: its look at runc never overwrites a newer state', async () => {
+  const d = await daemon();
+  const began = Date.now();
+  const bundle = await d.bundle(['/bin/sleep', '1000'], 'sleeper');
+  const last = new Map<string, string>();
+  let calls = 0;
+  // four clients change their containers' states without pause, across the instant the safety net first asks runc
+  const worker = async (w: number) => {
+    const c = await d.client();
+    const mine: string[] = [];
+    while (Date.now() - began < RECONCILE_INTERVAL_MS + 3_000) {
+      const id = uid(`race${w}`);
+      last.set(id, (await c.request('container.create', { id, bundle })).state);
+      mine.push(id);
+      for (const x of mine) {
+        const now = last.get(x);
+        const next =
+          now === 'created'
+            ? await c.request('container.start', { id: x })
+            : now === 'running'
+              ? await c.request('container.pause', { id: x })
+              : await c.request('container.resume', { id: x });
+        last.set(x, next.state);
+        calls++;
+      }
+    }
+  };
+  await Promise.all([0, 1, 2, 3].map(worker));
+  const c = await d.client();
+  const listed = await assertConsistent(d, c, 'after racing the safety net');
+  assert.deepEqual(new Map(listed.map((x) => [x.id, x.state])), last, 'each container as its last call left it');
+  for (const id of last.keys()) await c.request('container.delete', { id, force: true });
+  report('load.reconcileRace', { containers: last.size, calls });
+});
 
 const HAMMERS = 100;
 const CHURNERS = 4;
