@@ -78,7 +78,7 @@ export async function readLog(file: string, q: LogQuery): Promise<{ lines: LogLi
 export class LogFollower {
   private watcher: fs.FSWatcher | undefined;
   private pending = new Map<string, Chunk>();
-  private reading = false;
+  private reading: Promise<void> | undefined;
   private again = false;
   private stopped = false;
 
@@ -110,21 +110,24 @@ export class LogFollower {
     this.watcher?.close();
   }
 
-  private async drain(): Promise<void> {
-    if (this.stopped) return;
+  /** Reads to the end of the file; a call during a read makes that read go round once more and waits for it. */
+  private drain(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     if (this.reading) {
       this.again = true;
-      return;
+      return this.reading;
     }
-    this.reading = true;
-    try {
-      do {
-        this.again = false;
-        await this.readMore();
-      } while (this.again && !this.stopped);
-    } finally {
-      this.reading = false;
-    }
+    this.reading = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.readMore();
+        } while (this.again && !this.stopped);
+      } finally {
+        this.reading = undefined;
+      }
+    })();
+    return this.reading;
   }
 
   private async readMore(): Promise<void> {
