@@ -26,11 +26,11 @@ export function processMethods({ sup }: DaemonContext): Pick<Handlers, ProcessMe
       const c = sup.find(p.id);
       const proc = c.getProcess(processId);
       const file = sup.deps.layout.logFile(p.id, processId);
-      const { lines, offset } = await readLog(file, { stream: p.stream, tail: p.tail });
+      const { lines, offset, pending } = await readLog(file, { stream: p.stream, tail: p.tail });
       if (!p.follow) return { lines };
       const sub = ctx.conn.addSubscription((subscription) => {
         const send = (extra: object) => ctx.conn.notify('process.log', { subscription, id: p.id, processId, ...extra });
-        const follower = new LogFollower(file, offset, p.stream, (line) => send({ line }));
+        const follower = new LogFollower(file, offset, p.stream, (line) => send({ line }), pending);
         let open = true;
         return {
           id: subscription,

@@ -11,7 +11,7 @@ import type { LogLineT } from '../../shared/api.js';
 /** Past this, only the end of a log is read for process.logs: a tail never needs more. */
 export const MAX_LOG_READ_BYTES = 16 * 1024 * 1024;
 
-interface Chunk {
+export interface Chunk {
   time: string;
   stream: 'stdout' | 'stderr';
   partial: boolean;
@@ -48,12 +48,13 @@ export interface LogQuery {
   tail?: number;
 }
 
-export async function readLog(file: string, q: LogQuery): Promise<{ lines: LogLineT[]; offset: number }> {
+/** PENDING holds the partial chunks at the offset: a follower starting there needs them to finish those lines. */
+export async function readLog(file: string, q: LogQuery): Promise<{ lines: LogLineT[]; offset: number; pending: Map<string, Chunk> }> {
   let fh: fsp.FileHandle;
   try {
     fh = await fsp.open(file, 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { lines: [], offset: 0 };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { lines: [], offset: 0, pending: new Map() };
     throw err;
   }
   try {
@@ -66,10 +67,11 @@ export async function readLog(file: string, q: LogQuery): Promise<{ lines: LogLi
     const lastNl = text.lastIndexOf('\n');
     text = lastNl < 0 ? '' : text.slice(0, lastNl + 1);
     if (start > 0) text = text.slice(text.indexOf('\n') + 1);
-    let lines = parseLog(text);
+    const pending = new Map<string, Chunk>();
+    let lines = parseLog(text, pending);
     if (q.stream) lines = lines.filter((l) => l.stream === q.stream);
     if (q.tail !== undefined) lines = q.tail === 0 ? [] : lines.slice(-q.tail);
-    return { lines, offset: start + Buffer.byteLength(text) };
+    return { lines, offset: start + Buffer.byteLength(text), pending };
   } finally {
     await fh.close();
   }
@@ -77,7 +79,6 @@ export async function readLog(file: string, q: LogQuery): Promise<{ lines: LogLi
 
 export class LogFollower {
   private watcher: fs.FSWatcher | undefined;
-  private pending = new Map<string, Chunk>();
   private reading: Promise<void> | undefined;
   private again = false;
   private stopped = false;
@@ -87,6 +88,7 @@ export class LogFollower {
     private offset: number,
     private readonly stream: LogQuery['stream'],
     private readonly onLine: (line: LogLineT) => void,
+    private readonly pending: Map<string, Chunk> = new Map(),
   ) {}
 
   start(): void {
@@ -139,7 +141,11 @@ export class LogFollower {
     }
     try {
       const { size } = await fh.stat();
-      if (size < this.offset) this.offset = 0;
+      if (size < this.offset) {
+        // truncated or rotated: a partial chunk of the old file has no end in the new one
+        this.offset = 0;
+        this.pending.clear();
+      }
       if (size === this.offset) return;
       const buf = Buffer.alloc(Math.min(size - this.offset, MAX_LOG_READ_BYTES));
       const { bytesRead } = await fh.read(buf, 0, buf.length, this.offset);
