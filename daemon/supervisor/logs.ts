@@ -3,7 +3,8 @@
 // readLog answers process.logs (tail, stream filter); LogFollower streams
 // lines appended after that answer (inotify on the file, reading from the last
 // offset) until it is stopped. conmon may rotate the file (--log-size-max):
-// a file shorter than the offset is read again from its start.
+// a file shorter than the offset, or another file renamed over the log (how
+// conmon rotates), is read again from its start.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import type { LogLineT } from '../../shared/api.js';
@@ -82,6 +83,7 @@ export class LogFollower {
   private reading: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  private ino: number | undefined;
 
   constructor(
     private readonly file: string,
@@ -92,13 +94,24 @@ export class LogFollower {
   ) {}
 
   start(): void {
+    this.watch();
+    void this.drain();
+  }
+
+  private watch(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+    if (this.stopped) return;
     try {
-      this.watcher = fs.watch(this.file, { persistent: false }, () => void this.drain());
+      this.watcher = fs.watch(this.file, { persistent: false }, (event) => {
+        // conmon rotates by renaming a new file over the log: the watch must follow the name
+        if (event === 'rename') this.watch();
+        void this.drain();
+      });
       this.watcher.on('error', () => this.watcher?.close());
     } catch {
       // no log file yet: nothing was written; the final drain on stop reads what comes
     }
-    void this.drain();
   }
 
   /** Reads what is left, then stops: called when the process has exited. */
@@ -140,8 +153,10 @@ export class LogFollower {
       return;
     }
     try {
-      const { size } = await fh.stat();
-      if (size < this.offset) {
+      const { size, ino } = await fh.stat();
+      const replaced = this.ino !== undefined && ino !== this.ino;
+      this.ino = ino;
+      if (size < this.offset || replaced) {
         // truncated or rotated: a partial chunk of the old file has no end in the new one
         this.offset = 0;
         this.pending.clear();
