@@ -74,7 +74,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
   const dir = (name: string) => {
     const v = get(name);
     if (!path.isAbsolute(v)) throw usage(`--${name} must be an absolute path, got "${v}"`);
-    return path.normalize(v);
+    return path.resolve(v); // also drops a trailing slash, so /x/ and /x are one folder
   };
   const int = (name: string, min: number) => {
     const v = Number(get(name));
