@@ -8,7 +8,7 @@
 // after them land on lines of their own; the file is compacted so it stays
 // bounded however many events pass; hasExit answers for the latest instance
 // of a process only.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,18 +16,12 @@ import path from 'node:path';
 import type { EventT } from '../../shared/api.js';
 import { CorralError } from '../../shared/errors.js';
 import { EventBus, type NewEvent } from '../../daemon/supervisor/events.js';
+import { useTempFolder } from './tmp.js';
 
-let dir: string;
+const tmp = useTempFolder('events');
 let n = 0;
-before(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'corral-unit-events-'));
-});
-after(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
 /** A fresh history file of its own. */
-const newFile = () => path.join(dir, `events-${++n}.log`);
+const newFile = () => path.join(tmp(), `events-${++n}.log`);
 
 function open(file: string, capacity: number): EventBus {
   const bus = new EventBus(file, capacity, (err) => {
@@ -190,7 +184,7 @@ describe('EventBus', () => {
     most = Math.max(most, fileLines(file).length);
     assert.ok(most <= capacity * 2 + 1, `at most ${capacity * 2 + 1} lines, saw ${most}`);
     bus.close();
-    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('compact')), [], 'no compaction temp left');
+    assert.deepEqual(fs.readdirSync(tmp()).filter((f) => f.includes('compact')), [], 'no compaction temp left');
     const again = open(file, capacity);
     assert.equal(again.lastSeq, 1000);
     assert.deepEqual(seqs(again.since(980)), range(981, 1000));

@@ -6,24 +6,18 @@
 // else; removeAside removes a whole folder, tolerates a missing one, and
 // unlinks a symlink in its place without touching the target; sweepDeleted
 // finishes interrupted deletes and leaves every other entry alone.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { DELETING_PREFIX } from '../../daemon/runtime/layout.js';
+import { useTempFolder } from './tmp.js';
 import { exists, isTempFile, readIfExists, readJson, removeAside, sweepDeleted, writeFileAtomic, writeJsonAtomic } from '../../daemon/runtime/files.js';
 
-let top: string;
+const tmp = useTempFolder('files');
 let n = 0;
-before(() => {
-  top = fs.mkdtempSync(path.join(os.tmpdir(), 'corral-unit-files-'));
-});
-after(() => {
-  fs.rmSync(top, { recursive: true, force: true });
-});
 /** A fresh empty folder of its own. */
-const folder = () => fs.mkdirSync(path.join(top, `d${++n}`), { recursive: true })!;
+const folder = () => fs.mkdirSync(path.join(tmp(), `d${++n}`), { recursive: true })!;
 
 describe('writeFileAtomic', () => {
   for (const durable of [true, false]) {
@@ -92,7 +86,7 @@ describe('writeFileAtomic', () => {
   });
 
   test('a missing folder throws ENOENT', async () => {
-    await assert.rejects(writeFileAtomic(path.join(top, 'no-such-folder', 'f'), 'x'), { code: 'ENOENT' });
+    await assert.rejects(writeFileAtomic(path.join(tmp(), 'no-such-folder', 'f'), 'x'), { code: 'ENOENT' });
   });
 
   test('writeJsonAtomic writes indented JSON with a newline, readJson reads it back', async () => {
@@ -157,7 +151,7 @@ describe('removeAside', () => {
 
   test('a symlink in place of the folder is unlinked; its target is untouched', async () => {
     const parent = folder();
-    const target = path.join(top, `precious-${++n}`);
+    const target = path.join(tmp(), `precious-${++n}`);
     fs.mkdirSync(target);
     fs.writeFileSync(path.join(target, 'keep'), 'keep me');
     const link = path.join(parent, 'web');
@@ -170,14 +164,14 @@ describe('removeAside', () => {
   test('a dangling symlink is unlinked', async () => {
     const parent = folder();
     const link = path.join(parent, 'web');
-    fs.symlinkSync(path.join(top, 'nowhere'), link);
+    fs.symlinkSync(path.join(tmp(), 'nowhere'), link);
     await removeAside(link);
     assert.deepEqual(fs.readdirSync(parent), []);
   });
 
   test('a symlink inside the folder is removed, not followed', async () => {
     const parent = folder();
-    const target = path.join(top, `precious-${++n}`);
+    const target = path.join(tmp(), `precious-${++n}`);
     fs.mkdirSync(target);
     fs.writeFileSync(path.join(target, 'keep'), 'keep me');
     const dir = path.join(parent, 'web');
@@ -207,7 +201,7 @@ describe('sweepDeleted', () => {
 
   test('nothing to sweep, or no folder at all', async () => {
     assert.deepEqual(await sweepDeleted(folder()), []);
-    assert.deepEqual(await sweepDeleted(path.join(top, 'missing')), []);
+    assert.deepEqual(await sweepDeleted(path.join(tmp(), 'missing')), []);
   });
 
   test('what removeAside leaves behind when interrupted is what sweepDeleted finishes', async () => {

@@ -9,13 +9,13 @@
 // end that comes later, and starts again from the top when the file is
 // truncated or replaced by a shorter one (conmon's rotation). Waits are for a
 // condition with a deadline, never for a fixed time.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { LogLineT } from '../../shared/api.js';
 import { LogFollower, parseChunk, parseLog, readLog } from '../../daemon/supervisor/logs.js';
+import { useTempFolder } from './tmp.js';
 
 const T1 = '2026-11-28T10:02:35.502006502+00:00';
 const T2 = '2026-11-28T10:02:36.000000001+00:00';
@@ -92,16 +92,10 @@ describe('parseLog', () => {
   });
 });
 
-let dir: string;
+const tmp = useTempFolder('logs');
 let n = 0;
-before(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'corral-unit-logs-'));
-});
-after(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
 const newFile = (content?: string) => {
-  const file = path.join(dir, `log-${++n}`);
+  const file = path.join(tmp(), `log-${++n}`);
   if (content !== undefined) fs.writeFileSync(file, content);
   return file;
 };
@@ -133,7 +127,7 @@ describe('readLog', () => {
   }
 
   test('a missing file is an empty log at offset 0', async () => {
-    assert.deepEqual(await readLog(path.join(dir, 'missing'), {}), { lines: [], offset: 0, pending: new Map() });
+    assert.deepEqual(await readLog(path.join(tmp(), 'missing'), {}), { lines: [], offset: 0, pending: new Map() });
   });
 
   test('a last line without its newline is ignored and left out of the offset', async () => {
@@ -295,7 +289,7 @@ describe('LogFollower', () => {
   });
 
   test('a file that does not exist yet: finish() reads what came meanwhile', async () => {
-    const file = path.join(dir, `late-${++n}`);
+    const file = path.join(tmp(), `late-${++n}`);
     const got: LogLineT[] = [];
     const f = new LogFollower(file, 0, undefined, (l) => got.push(l));
     f.start();
