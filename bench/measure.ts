@@ -93,6 +93,16 @@ export async function measureMemory(lc: Lifecycle, ids: string[], whileLoaded?: 
     return pid === null ? null : ((await procMemory(pid))?.rssKiB ?? null);
   };
   const daemonIdleKiB = await daemonRss();
+  // the peak over the whole phase: starting the containers churns the heap more than holding them
+  let daemonPeakKiB: number | null = null;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const kib = await daemonRss();
+      if (kib !== null) daemonPeakKiB = Math.max(daemonPeakKiB ?? 0, kib);
+      await sleep(RSS_SAMPLE_GAP_MS);
+    }
+  })();
   const started: string[] = [];
   let result: MemoryResult;
   try {
@@ -109,9 +119,13 @@ export async function measureMemory(lc: Lifecycle, ids: string[], whileLoaded?: 
     }
     // monitor.count is kept beside `containers`: a mismatch (a monitor that died, or one per pod) shows in the JSON
     const monitor = await monitorMemory(await lc.monitorPids());
+    sampling = false;
+    await sampler;
     if (whileLoaded) await whileLoaded();
-    result = { containers: ids.length, daemonIdleKiB, daemonLoadedKiB, monitor };
+    result = { containers: ids.length, daemonIdleKiB, daemonLoadedKiB, daemonPeakKiB, monitor };
   } catch (err) {
+    sampling = false;
+    await sampler;
     // the first error is the one to report; what is left over, the subject's close() removes
     await lc.stopAll(started).catch(() => {});
     await lc.removeAll(started).catch(() => {});

@@ -53,6 +53,7 @@ function rows(r: Results): Row[] {
     { figure: 'daemon RSS, just started', unit: 'MiB', cell: (t) => (t.daemonStartKiB ? mib(t.daemonStartKiB) : NA) },
     { figure: 'daemon RSS, idle after the phases above', unit: 'MiB', cell: (t) => from(t.memory, (v) => (v.daemonIdleKiB === null ? null : mib(v.daemonIdleKiB))) },
     { figure: `daemon RSS, ${m} running (peak over 1 s)`, unit: 'MiB', cell: (t) => from(t.memory, (v) => (v.daemonLoadedKiB === null ? null : mib(v.daemonLoadedKiB))) },
+    { figure: `daemon RSS, peak while starting ${m} and holding them`, unit: 'MiB', cell: (t) => from(t.memory, (v) => (v.daemonPeakKiB === null ? null : mib(v.daemonPeakKiB))) },
     { figure: 'monitor RSS per container, median', unit: 'MiB', cell: (t) => from(t.memory, (v) => mib(v.monitor.rssKiB.median)) },
     { figure: 'monitor PSS per container, median', unit: 'MiB', cell: (t) => from(t.memory, (v) => (v.monitor.pssKiB ? mib(v.monitor.pssKiB.median) : null)) },
   ];
@@ -99,7 +100,8 @@ export function goals(r: Results): Goal[] {
     g('run-to-exit median within 1.5x of bare runc run (corral / runc)', ratio(corral, runc), (v) => v <= 1.5),
     g('run-to-exit at least 2.5x faster than ctr run --rm (ctr / corral)', ratio(ctr, corral), (v) => v >= 2.5),
     g('monitor RSS per container at most 2.5 MiB (MiB)', mem ? mib(mem.monitor.rssKiB.median) : null, (v) => v <= 2.5),
-    g(`corrald RSS at most 80 MiB with ${r.params.memoryContainers} containers (MiB)`, mem?.daemonLoadedKiB ? mib(mem.daemonLoadedKiB) : null, (v) => v <= 80),
+    // the peak over the phase, starting included: a daemon that passes only between garbage collections does not pass
+    g(`corrald RSS at most 80 MiB with ${r.params.memoryContainers} containers, peak while starting and holding them (MiB)`, mem?.daemonPeakKiB ? mib(mem.daemonPeakKiB) : null, (v) => v <= 80),
     g('container.list of 1,000 containers under 20 ms p50 (ms)', list1000, (v) => v < 20),
   ];
 }

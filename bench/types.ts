@@ -68,6 +68,8 @@ export interface MemoryResult {
   daemonIdleKiB: number | null;
   /** The peak of several readings over a second with the containers running. */
   daemonLoadedKiB: number | null;
+  /** The peak of readings every 100 ms from before the first start to the end of that second. */
+  daemonPeakKiB: number | null;
   monitor: MonitorMemory;
 }
 
