@@ -121,6 +121,8 @@ export async function measureMemory(lc: Lifecycle, ids: string[], whileLoaded?: 
     const monitor = await monitorMemory(await lc.monitorPids());
     sampling = false;
     await sampler;
+    // the readings of the held second belong to the phase too (they may fall between the sampler's)
+    if (daemonLoadedKiB !== null) daemonPeakKiB = Math.max(daemonPeakKiB ?? 0, daemonLoadedKiB);
     if (whileLoaded) await whileLoaded();
     result = { containers: ids.length, daemonIdleKiB, daemonLoadedKiB, daemonPeakKiB, monitor };
   } catch (err) {
