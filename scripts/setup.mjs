@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The set-up both README commands begin with: checks for root, installs the
 // Debian packages corral runs on (runc, conmon, busybox-static) and the ones
-// its tests drive (socat, tmux, groff-base for the man page lint) through apt-get when they are absent, and the
-// npm dependencies when node_modules is missing or older than the lock file.
+// its tests drive (socat, tmux, groff-base for the man page lint, strace for
+// the fuzz test's watch on corrald's writes) through apt-get when they are
+// absent, and the npm dependencies when node_modules is missing or older than
+// the lock file.
 // Anything it cannot do ends in one line that says what to do.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const top = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const PACKAGES = ['runc', 'conmon', 'busybox-static', 'socat', 'tmux', 'groff-base'];
+const PACKAGES = ['runc', 'conmon', 'busybox-static', 'socat', 'tmux', 'groff-base', 'strace'];
 // apt-get can legitimately take minutes on a cold mirror; past this it is stuck.
 const APT_TIMEOUT_MS = 15 * 60 * 1000;
 

@@ -22,11 +22,11 @@ function tree(dir: string): string[] {
 }
 const snapshot = () => ({ root: tree(path.join(d.root, 'containers')), state: tree(path.join(d.state, 'containers')) });
 
-async function expectError(call: Promise<unknown>, reason: string, message?: RegExp): Promise<CorralError> {
+async function expectError(call: () => Promise<unknown>, reason: string, message?: RegExp): Promise<CorralError> {
   const before = snapshot();
   let err: unknown;
   try {
-    await call;
+    await call();
   } catch (e) {
     err = e;
   }
@@ -40,12 +40,12 @@ async function expectError(call: Promise<unknown>, reason: string, message?: Reg
 test('ids that are not ids are invalid_params, never paths', async () => {
   const bundle = await d.bundle(['/bin/true']);
   for (const id of ['a/b', '..', '../etc', '', 'x'.repeat(65), '.hidden', '-dash', 'sp ace', 'nul\0byte', 'ünï']) {
-    const e = await expectError(c.request('container.create', { id, bundle }), 'invalid_params');
+    const e = await expectError(() => c.request('container.create', { id, bundle }), 'invalid_params');
     assert.equal(e.code, -32602);
     assert.ok(e.data.issues?.some((i) => i.path === 'id'), JSON.stringify(e.data));
   }
-  await expectError(c.request('container.get', { id: '../x' }), 'invalid_params');
-  await expectError(c.request('process.exec', { id: 'ok', processId: 'a/b', args: ['/bin/true'] }), 'invalid_params');
+  await expectError(() => c.request('container.get', { id: '../x' }), 'invalid_params');
+  await expectError(() => c.request('process.exec', { id: 'ok', processId: 'a/b', args: ['/bin/true'] }), 'invalid_params');
   // 64 characters is the longest valid id
   const long = `l${'x'.repeat(55)}${uid('').slice(1)}`.slice(0, 64);
   assert.equal(long.length, 64);
@@ -55,31 +55,31 @@ test('ids that are not ids are invalid_params, never paths', async () => {
 });
 
 test('bundles that are missing or broken are invalid_bundle', async () => {
-  await expectError(c.request('container.create', { id: uid(), bundle: '/nonexistent/bundle' }), 'invalid_bundle', /corral bundle create/);
-  await expectError(c.request('container.create', { id: uid(), bundle: 'relative/path' }), 'invalid_bundle', /absolute/);
+  await expectError(() => c.request('container.create', { id: uid(), bundle: '/nonexistent/bundle' }), 'invalid_bundle', /corral bundle create/);
+  await expectError(() => c.request('container.create', { id: uid(), bundle: 'relative/path' }), 'invalid_bundle', /absolute/);
 
   const notJson = await d.bundle(['/bin/true']);
   fs.writeFileSync(path.join(notJson, 'config.json'), '{ this is not json');
-  await expectError(c.request('container.create', { id: uid(), bundle: notJson }), 'invalid_bundle', /not valid JSON/);
+  await expectError(() => c.request('container.create', { id: uid(), bundle: notJson }), 'invalid_bundle', /not valid JSON/);
 
   const noArgs = await d.bundle(['/bin/true']);
   const spec = JSON.parse(fs.readFileSync(path.join(noArgs, 'config.json'), 'utf8'));
   delete spec.process.args;
   fs.writeFileSync(path.join(noArgs, 'config.json'), JSON.stringify(spec));
-  await expectError(c.request('container.create', { id: uid(), bundle: noArgs }), 'invalid_bundle', /process\.args/);
+  await expectError(() => c.request('container.create', { id: uid(), bundle: noArgs }), 'invalid_bundle', /process\.args/);
 
   const noRootfs = await d.bundle(['/bin/true']);
   fs.rmSync(path.join(noRootfs, 'rootfs'), { recursive: true });
-  await expectError(c.request('container.create', { id: uid(), bundle: noRootfs }), 'invalid_bundle', /root filesystem/);
+  await expectError(() => c.request('container.create', { id: uid(), bundle: noRootfs }), 'invalid_bundle', /root filesystem/);
 });
 
 test('a program that does not exist fails with runc\'s own words', async () => {
   const bundle = await d.bundle(['/bin/no-such-program']);
   const id = uid('noprog');
-  const err = await expectError(c.request('container.create', { id, bundle, start: true }), 'runtime_error', /no-such-program/);
+  const err = await expectError(() => c.request('container.create', { id, bundle, start: true }), 'runtime_error', /no-such-program/);
   assert.match(String(err.data.stderr), /no-such-program/);
   // all or nothing: the failed start removed what the create made, so the id is free again
-  await expectError(c.request('container.get', { id }), 'not_found');
+  await expectError(() => c.request('container.get', { id }), 'not_found');
   assert.equal(runcState(d.state, id), undefined);
 });
 
@@ -87,24 +87,24 @@ test('a second create with the same id is already_exists, the first is untouched
   const id = uid('dup');
   const bundle = await d.bundle(['/bin/sleep', '1000']);
   const first = await c.request('container.create', { id, bundle, start: true });
-  await expectError(c.request('container.create', { id, bundle }), 'already_exists');
+  await expectError(() => c.request('container.create', { id, bundle }), 'already_exists');
   const still = await c.request('container.get', { id });
   assert.equal(still.state, 'running');
   assert.equal(still.pid, first.pid);
-  await expectError(c.request('container.delete', { id }), 'invalid_state', /force/);
+  await expectError(() => c.request('container.delete', { id }), 'invalid_state', /force/);
   await c.request('container.delete', { id, force: true });
 });
 
 test('unknown keys, wrong types and unknown things are typed errors', async () => {
-  await expectError(c.request('container.list', { stat: 'running' } as never), 'invalid_params');
+  await expectError(() => c.request('container.list', { stat: 'running' } as never), 'invalid_params');
   // params are checked in full before anything is looked up
-  await expectError(c.request('container.kill', { id: 'x', signal: 'SIGNOPE' }), 'invalid_params');
+  await expectError(() => c.request('container.kill', { id: 'x', signal: 'SIGNOPE' }), 'invalid_params');
   const id = uid('sig');
   await c.request('container.create', { id, bundle: await d.bundle(['/bin/sleep', '1000']), start: true });
-  await expectError(c.request('container.kill', { id, signal: 'SIGNOPE' }), 'invalid_params');
-  await expectError(c.request('container.kill', { id, signal: 99 } as never), 'invalid_params');
-  await expectError(c.request('container.get', { id: uid('ghost') }), 'not_found');
-  await expectError(c.request('process.wait', { id, processId: 'ghost' }), 'not_found');
-  await expectError(c.request('container.update', { id, resources: {} }), 'invalid_params');
+  await expectError(() => c.request('container.kill', { id, signal: 'SIGNOPE' }), 'invalid_params');
+  await expectError(() => c.request('container.kill', { id, signal: 99 } as never), 'invalid_params');
+  await expectError(() => c.request('container.get', { id: uid('ghost') }), 'not_found');
+  await expectError(() => c.request('process.wait', { id, processId: 'ghost' }), 'not_found');
+  await expectError(() => c.request('container.update', { id, resources: {} }), 'invalid_params');
   await c.request('container.delete', { id, force: true });
 });
