@@ -18,7 +18,7 @@ import { median, summarize } from './stats.js';
 import type { ApiResult, RecoveryResult, Subject } from './types.js';
 
 const TOP = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-export const DAEMON_MAIN = path.join(TOP, 'dist/daemon/main.js');
+export const DAEMON_MAIN = path.join(TOP, 'dist/corrald.js');
 
 const READY_TIMEOUT_MS = 30_000;
 const CONNECT_POLL_MS = 2;
@@ -65,8 +65,10 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
 
   const spawnCorrald = () => {
     const fd = fs.openSync(logPath, 'a');
-    const nodeArgs = (process.env.CORRAL_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    daemon = spawnDaemon(process.execPath, [...nodeArgs, DAEMON_MAIN, '--root', root, '--state', state, '--log-level', 'warn'], fd);
+    // Run as users run it, so the node flags of its first line apply; extra ones go through NODE_OPTIONS.
+    const extra = process.env.CORRAL_BENCH_NODE_ARGS;
+    const env = extra ? { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${extra}`.trim() } : process.env;
+    daemon = spawnDaemon(DAEMON_MAIN, ['--root', root, '--state', state, '--log-level', 'warn'], fd, { env });
     fs.closeSync(fd);
     return daemon;
   };

@@ -28,7 +28,7 @@ let client = await connect();
 if (!client) {
   fs.mkdirSync(DEFAULT_STATE_DIR, { recursive: true, mode: 0o711 });
   const out = fs.openSync(LOG, 'a');
-  const daemon = spawn(process.execPath, [path.join(top, 'dist/daemon/main.js'), '--root', ROOT, '--state', DEFAULT_STATE_DIR], {
+  const daemon = spawn(path.join(top, 'dist/corrald.js'), ['--root', ROOT, '--state', DEFAULT_STATE_DIR], {
     detached: true,
     stdio: ['ignore', out, out],
   });

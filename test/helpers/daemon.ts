@@ -1,5 +1,5 @@
 // Test harness for integration tests: a real corrald (the built
-// dist/daemon/main.js) in its own temporary --root and --state, a connected
+// dist/corrald.js) in its own temporary --root and --state, a connected
 // client, bundles with unique container ids, and the ways a test kills and
 // restarts the daemon. Nothing here mocks runc or conmon; a missing host
 // feature fails the test with a message that says what to install.
@@ -14,7 +14,7 @@ import { Client } from '../../shared/client.js';
 import { createBundle } from '../../shared/bundle.js';
 
 export const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const DAEMON = path.join(TOP, 'dist/daemon/main.js');
+export const DAEMON = path.join(TOP, 'dist/corrald.js');
 export const CLI = path.join(TOP, 'dist/tui/main.js');
 /** The daemon restores and opens its socket in well under a second; this only bounds a broken start. */
 export const DAEMON_START_TIMEOUT_MS = 20_000;
@@ -93,7 +93,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<DaemonHandle
     },
   };
   const launch = async () => {
-    const proc = spawn(process.execPath, [DAEMON, '--root', root, '--state', state, '--log-level', 'debug', ...(opts.extraArgs ?? [])], {
+    const proc = spawn(DAEMON, ['--root', root, '--state', state, '--log-level', 'debug', ...(opts.extraArgs ?? [])], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     proc.stderr!.setEncoding('utf8');

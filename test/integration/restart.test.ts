@@ -92,7 +92,7 @@ test('a leftover temp file of an interrupted state.json write is ignored and rem
 test('a second corrald on the same --state refuses to start', async () => {
   const { spawnSync } = await import('node:child_process');
   const { DAEMON } = await import('../helpers/daemon.js');
-  const r = spawnSync(process.execPath, [DAEMON, '--root', d.root, '--state', d.state], { encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(DAEMON, ['--root', d.root, '--state', d.state], { encoding: 'utf8', timeout: 20_000 });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /another corrald/);
   // and the first still answers

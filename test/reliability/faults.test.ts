@@ -194,7 +194,7 @@ test(`SIGKILL of corrald in the middle of its own restore (${RESTORE_ROUNDS} rou
 
   for (let round = 0; round < RESTORE_ROUNDS; round++) {
     const delayMs = Math.round(rnd() * startMs);
-    const proc = spawn(process.execPath, [DAEMON, '--root', d.root, '--state', d.state], { stdio: 'ignore' });
+    const proc = spawn(DAEMON, ['--root', d.root, '--state', d.state], { stdio: 'ignore' });
     await sleep(delayMs);
     const gone = new Promise((r) => proc.once('exit', r));
     proc.kill('SIGKILL');
