@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { methods, type MethodName } from '../shared/api.js';
-import { DEFAULT_SOCKET, DEFAULT_STATE_DIR } from '../shared/client.js';
+import { DEFAULT_RO_SOCKET, DEFAULT_SOCKET, DEFAULT_STATE_DIR } from '../shared/client.js';
 import { ErrorCodes, type ErrorReason } from '../shared/errors.js';
 import { errorSummaries, openrpcDocument, type ContentDescriptor } from '../shared/openrpc.js';
 import { VERSION } from '../shared/version.js';
@@ -288,6 +288,7 @@ function blocks(): Record<string, () => string[]> {
 const VARIABLES: Record<string, () => string> = {
   VERSION: () => VERSION,
   DEFAULT_SOCKET: () => DEFAULT_SOCKET,
+  DEFAULT_RO_SOCKET: () => DEFAULT_RO_SOCKET,
   DEFAULT_STATE_DIR: () => DEFAULT_STATE_DIR,
   MAX_MESSAGE_BYTES: () => flags.find((f) => f.name === 'max-message-bytes')!.default,
   MAX_CONNECTIONS: () => flags.find((f) => f.name === 'max-connections')!.default,

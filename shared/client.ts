@@ -11,6 +11,8 @@ import { CorralError, fromRpcError } from './errors.js';
 
 export const DEFAULT_STATE_DIR = '/run/corral';
 export const DEFAULT_SOCKET = `${DEFAULT_STATE_DIR}/corrald.sock`;
+/** The read-only socket corrald opens beside the main one unless told `--ro-socket none`. */
+export const DEFAULT_RO_SOCKET = `${DEFAULT_STATE_DIR}/corrald-ro.sock`;
 /** How long connect() waits for the daemon to accept before failing. */
 export const CONNECT_TIMEOUT_MS = 5000;
 

@@ -11,7 +11,7 @@ const ALT_SCREEN_ON = '\x1b[?1049h';
 const ALT_SCREEN_OFF = '\x1b[?1049l';
 const SHOW_CURSOR = '\x1b[?25h';
 
-export async function runTui(opts: { socket: string; readOnly: boolean }): Promise<void> {
+export async function runTui(opts: { socket: string; readOnly: boolean; note?: string }): Promise<void> {
   const out = process.stdout;
   if (!out.isTTY) throw new Error('the terminal UI needs a terminal; for scripts use `corral call`');
   const store = new Store({ socket: opts.socket, readOnly: opts.readOnly });
@@ -28,6 +28,7 @@ export async function runTui(opts: { socket: string; readOnly: boolean }): Promi
   process.once('SIGTERM', stop);
   process.once('SIGHUP', stop);
   store.start();
+  if (opts.note) store.notify(opts.note, 'info');
   try {
     await app.waitUntilExit();
   } finally {

@@ -1,4 +1,4 @@
-// `corral call [--socket PATH] [--follow] METHOD [JSON-PARAMS]`: one API call
+// `corral call [--socket PATH] [--read-only] [--follow] METHOD [JSON-PARAMS]`: one API call
 // for shell scripts. The result goes to stdout as JSON (exit 0), an error to
 // stderr as JSON (exit 1); with --follow every notification is printed as one
 // JSON line until the subscription ends or the daemon goes away.
@@ -11,7 +11,7 @@ export async function runCall(argv: string[]): Promise<number> {
   const opts = parseGlobal(argv.filter((a) => a !== '--follow'));
   const [method, json, extra] = opts.rest;
   if (!method || extra !== undefined) {
-    process.stderr.write('usage: corral call [--socket PATH] [--follow] METHOD [JSON-PARAMS]\n');
+    process.stderr.write('usage: corral call [--socket PATH] [--read-only] [--follow] METHOD [JSON-PARAMS]\n');
     return 2;
   }
   let params: unknown = {};

@@ -2,17 +2,18 @@
 // The `corral` command: dispatches to `corral call` (scripts), `corral bundle
 // create` (bundle maker) or, with no subcommand, the Ink terminal UI. NO_COLOR
 // is honoured here, before chalk is first loaded, because chalk ignores it.
-import { DEFAULT_SOCKET } from '../shared/client.js';
+import { DEFAULT_RO_SOCKET, DEFAULT_SOCKET } from '../shared/client.js';
 import { parseGlobal, fail } from './args.js';
 
 const USAGE = `Usage:
   corral [--socket PATH] [--read-only]          open the terminal UI
-  corral call [--socket PATH] [--follow] METHOD [JSON-PARAMS]
+  corral call [--socket PATH] [--read-only] [--follow] METHOD [JSON-PARAMS]
                                                 call one API method, print the result as JSON
   corral bundle create DIR [-- ARGS...]         write a runnable busybox OCI bundle to DIR
   corral --help | --version
 
-The socket defaults to ${DEFAULT_SOCKET}. See corral(1) and corral-rpc(7).`;
+The socket defaults to ${DEFAULT_SOCKET}; --read-only, or no permission on it,
+means ${DEFAULT_RO_SOCKET}. See corral(1) and corral-rpc(7).`;
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
@@ -38,7 +39,7 @@ async function main(argv: string[]): Promise<void> {
   if (opts.rest.length) fail(`unknown argument "${opts.rest[0]}"\n${USAGE}`);
   if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
   const { runTui } = await import('./app.js');
-  await runTui({ socket: opts.socket, readOnly: opts.readOnly });
+  await runTui({ socket: opts.socket, readOnly: opts.readOnly, note: opts.note });
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

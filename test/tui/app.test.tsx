@@ -284,6 +284,32 @@ for (const size of SIZES) {
       await ui.waitFor('(off: read-only)');
     });
 
+    test('a socket that daemon.info names as the read-only one makes the UI read-only by itself', async () => {
+      daemon = await FakeDaemon.start(seed());
+      daemon.readOnlySocket = daemon.socketPath;
+      ui = renderApp({ socket: daemon.socketPath, ...size });
+      await ui.waitFor('[read-only]');
+      await ui.waitFor("read-only: corrald's read-only socket");
+      assert.doesNotMatch(ui.frame(), /p pause/);
+      await select('web');
+      await ui.press('p');
+      await ui.waitFor("read-only: pause is disabled (corrald's read-only socket)");
+      assert.equal(daemon.calls('container.pause').length, 0);
+    });
+
+    test('a change refused with data.readOnly turns the UI read-only, and the next key is refused at home', async () => {
+      await open();
+      assert.doesNotMatch(ui.frame(), /\[read-only\]/);
+      daemon.failNext('container.pause', 'method_not_found', 'container.pause changes state and is not served on the read-only socket', { readOnly: true });
+      await select('web');
+      await ui.press('p');
+      await ui.waitFor('[read-only]');
+      await ui.waitFor('container.pause failed: container.pause changes state');
+      await ui.press('p');
+      await ui.waitFor('read-only: pause is disabled (the socket is read-only)');
+      assert.equal(daemon.calls('container.pause').length, 1);
+    });
+
     test('help is generated from the keymap', async () => {
       await open();
       await ui.press('?');

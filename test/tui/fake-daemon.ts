@@ -58,6 +58,8 @@ export class FakeDaemon {
   execScript: (args: string[]) => { lines: string[]; exitStatus: number } = (args) => ({ lines: [`ran ${args.join(' ')}`], exitStatus: 0 });
   /** Events replay no further back than this seq (older `since` is invalid_state). */
   oldestSeq = 0;
+  /** What daemon.info reports as the read-only socket (corrald's default is beside the main one). */
+  readOnlySocket: string | undefined;
   private server: net.Server | null = null;
   private conns = new Set<Conn>();
   private failures = new Map<string, CorralError>();
@@ -109,8 +111,8 @@ export class FakeDaemon {
   }
 
   /** The next call of `method` answers this error. */
-  failNext(method: string, reason: ErrorReason, message: string): void {
-    this.failures.set(method, new CorralError(reason, message));
+  failNext(method: string, reason: ErrorReason, message: string, data: Record<string, unknown> = {}): void {
+    this.failures.set(method, new CorralError(reason, message, { data }));
   }
 
   /** Calls of `method` wait for the returned release function. */
@@ -237,6 +239,17 @@ export class FakeDaemon {
   }
 
   private readonly handlers: Record<string, Handler> = {
+    'daemon.info': () => ({
+      pid: process.pid,
+      root: path.join(this.dir, 'root'),
+      state: this.dir,
+      socket: this.socketPath,
+      ...(this.readOnlySocket ? { readOnlySocket: this.readOnlySocket } : {}),
+      uptimeSeconds: 1,
+      logSizeMax: -1,
+      machine: { cpus: 2, memoryBytes: 2 ** 34 },
+      containers: { total: this.containers.size, created: 0, running: 0, paused: 0, stopped: 0 },
+    }),
     'events.subscribe': (p, conn) => {
       const since = p.since as number | undefined;
       if (since !== undefined && since < this.oldestSeq)

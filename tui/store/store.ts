@@ -6,6 +6,8 @@
 // second for what is on screen only, and follows one log and one exec at a
 // time. Views read immutable snapshots of it through useStore(); nothing in
 // here knows about Ink.
+import fs from 'node:fs';
+import path from 'node:path';
 import { Client } from '../../shared/client.js';
 import { CorralError, isCorralError } from '../../shared/errors.js';
 import type { ContainerT, EventT, LogLineT, MethodName, NotificationOf, ParamsOf, ResultOf } from '../../shared/api.js';
@@ -110,6 +112,7 @@ export class Store {
   private connecting = false;
   private announcing = false;
   private readonly delay: (attempt: number) => number;
+  private readOnlyWhy = 'started with --read-only';
 
   constructor(private readonly opts: StoreOptions) {
     this.delay = opts.backoff ?? backoff;
@@ -218,6 +221,7 @@ export class Store {
       this.lost('the connection to corrald closed');
     });
     this.conn({ type: 'connected' });
+    void this.learnReadOnly(client);
     await this.subscribeEvents();
     if (this.state.logs && !this.state.logs.ended) void this.openLogs(this.state.logs.containerId, this.state.logs.processId);
   }
@@ -238,6 +242,29 @@ export class Store {
       this.retryTimer = null;
       void this.connect();
     }, wait);
+  }
+
+  /**
+   * A --socket (or CORRAL_SOCKET) may name corrald's read-only socket: the UI then turns
+   * read-only itself, rather than offering keys that every press would see refused.
+   */
+  private async learnReadOnly(client: Client): Promise<void> {
+    if (this.state.readOnly) return;
+    try {
+      const info = await client.request('daemon.info', {});
+      if (client === this.client && info.readOnlySocket && samePath(info.readOnlySocket, this.opts.socket)) {
+        this.becomeReadOnly("corrald's read-only socket");
+      }
+    } catch {
+      // the list works without it; a refused change still turns the UI read-only below
+    }
+  }
+
+  private becomeReadOnly(why: string): void {
+    if (this.state.readOnly) return;
+    this.readOnlyWhy = why;
+    this.set({ readOnly: true });
+    this.notify(`read-only: ${why}`, 'info');
   }
 
   private async subscribeEvents(): Promise<void> {
@@ -319,6 +346,7 @@ export class Store {
       return result;
     } catch (err) {
       finish({ state: 'error', message: errorText(err) });
+      if (err instanceof CorralError && err.data.readOnly === true) this.becomeReadOnly('the socket is read-only');
       throw err;
     }
   }
@@ -334,7 +362,7 @@ export class Store {
   /** Whether a mutating key may act now; says why not otherwise. */
   mayMutate(what: string): boolean {
     if (this.state.readOnly) {
-      this.notify(`read-only: ${what} is disabled (started with --read-only)`, 'error');
+      this.notify(`read-only: ${what} is disabled (${this.readOnlyWhy})`, 'error');
       return false;
     }
     if (!this.client || !canMutate(this.state.conn)) {
@@ -521,4 +549,16 @@ export class Store {
       this.statsInFlight = false;
     }
   }
+}
+
+/** Whether two socket paths name the same file (one may be relative or go through a symlink). */
+function samePath(a: string, b: string): boolean {
+  const real = (p: string) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  return real(a) === real(b);
 }
