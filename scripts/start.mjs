@@ -50,12 +50,14 @@ const demos = [
 ];
 for (const demo of demos) {
   const bundle = await createBundle(path.join(ROOT, 'bundles', demo.id), { args: demo.args, hostname: demo.id });
-  try {
-    await client.request('container.get', { id: demo.id });
-  } catch {
-    await client.request('container.create', { id: demo.id, bundle, labels: { demo: 'true' }, start: true });
-    process.stderr.write(`corral: created and started ${demo.id} from ${bundle}\n`);
-  }
+  const have = await client.request('container.get', { id: demo.id }).catch(() => null);
+  if (have && have.state === 'stopped' && have.labels?.demo === 'true') {
+    // a demo that ended (a reboot, a kill) is made anew, so npm start always shows it running
+    await client.request('container.delete', { id: demo.id });
+    process.stderr.write(`corral: ${demo.id} had stopped (${have.exitReason ?? `exit ${have.exitStatus}`}); making it anew\n`);
+  } else if (have) continue;
+  await client.request('container.create', { id: demo.id, bundle, labels: { demo: 'true' }, start: true });
+  process.stderr.write(`corral: created and started ${demo.id} from ${bundle}\n`);
 }
 
 if (!process.stdout.isTTY || !process.stdin.isTTY) {
