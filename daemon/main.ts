@@ -96,8 +96,9 @@ async function run(config: Config, log: Logger): Promise<void> {
     log,
   );
   const server = new ApiServer({ maxConnections: config.maxConnections, maxMessageBytes: config.maxMessageBytes, maxSubscriptions: config.maxSubscriptions, dispatcher, log });
-  await server.listen({ path: config.socket, group: config.group, readOnly: false });
+  // the main socket last: once it appears, the read-only one is there too
   if (config.roSocket) await server.listen({ path: config.roSocket, group: config.roGroup, readOnly: true });
+  await server.listen({ path: config.socket, group: config.group, readOnly: false });
   log.info({ pid: process.pid, containers: sup.containers.size, version: VERSION }, 'corrald ready');
 
   const stop = async (signal: string) => {
@@ -110,6 +111,8 @@ async function run(config: Config, log: Logger): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+  // a promise nobody awaited is a bug of corrald's, not a reason to stop serving every container: say so loudly
+  process.on('unhandledRejection', (err) => log.error({ err }, 'bug: an unhandled promise rejection; corrald carries on (please report it)'));
 }
 
 /** One corrald per --state: a pid file held by a live corrald refuses a second one. */

@@ -46,18 +46,28 @@ export class ApiServer {
     await removeStaleSocket(l.path);
     const gid = groupId(l.group);
     const server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket, l.readOnly));
+    // bound under a private name, given its group and mode, then renamed into place: a client that
+    // connects as soon as the socket appears (a script, a test) never meets it still 0600 root:root
+    const binding = path.join(path.dirname(l.path), `.binding-${process.pid}`);
+    await fs.rm(binding, { force: true });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      // created 0600 by umask, then opened up: no window where others may connect
       const old = process.umask(0o177);
-      server.listen(l.path, () => {
+      server.listen(binding, () => {
         process.umask(old);
         server.off('error', reject);
         resolve();
       });
     });
-    await fs.chown(l.path, 0, gid);
-    await fs.chmod(l.path, 0o660);
+    try {
+      await fs.chown(binding, 0, gid);
+      await fs.chmod(binding, 0o660);
+      await fs.rename(binding, l.path);
+    } catch (err) {
+      server.close();
+      await fs.rm(binding, { force: true });
+      throw err;
+    }
     this.servers.push(server);
     this.paths.push(l.path);
     this.o.log.info({ socket: l.path, group: l.group, readOnly: l.readOnly }, 'listening');
@@ -65,6 +75,8 @@ export class ApiServer {
 
   private accept(socket: net.Socket, readOnly: boolean): void {
     if (this.sockets.size >= this.o.maxConnections) {
+      // a client gone before the refusal is written (EPIPE, ECONNRESET) is no error of the daemon's
+      socket.on('error', () => {});
       const e = new CorralError('limit_exceeded', `corrald already serves ${this.sockets.size} connections (--max-connections); close some and retry`);
       socket.end(JSON.stringify(createJSONRPCErrorResponse(null, e.code, e.message, e.data)) + '\n');
       return;

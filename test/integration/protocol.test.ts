@@ -7,8 +7,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
-import { startDaemon, uid, TOP, type DaemonHandle } from '../helpers/daemon.js';
+import { startDaemon, uid, until, TOP, type DaemonHandle } from '../helpers/daemon.js';
 import { RawPeer } from '../helpers/raw.js';
 import { Client } from '../../shared/client.js';
 
@@ -115,6 +116,42 @@ test('50 clients at once each get their own answers', async () => {
   );
   assert.equal(results.filter(Boolean).length, 50);
   for (const c of clients) c.close();
+});
+
+test('past --max-connections a client is refused with limit_exceeded; clients that hang up at once never stop the daemon', async () => {
+  const small = await startDaemon({ extraArgs: ['--max-connections', '1'] });
+  try {
+    // the start-up probe of startDaemon may still hold the one place for a moment
+    const first = await until(async () => {
+      const c = await Client.connect(small.socket);
+      if (await c.request('daemon.version').then(() => true, () => false)) return c;
+      c.close();
+      return undefined;
+    }, 'the one connection to be served');
+    const refused = await RawPeer.connect(small.socket);
+    const answer = (await refused.next()) as { error: { code: number; data: { reason: string }; message: string } };
+    assert.equal(answer.error.code, -32007);
+    assert.equal(answer.error.data.reason, 'limit_exceeded');
+    assert.match(answer.error.message, /--max-connections/);
+    // the refusal is written to peers that are already gone: EPIPE and ECONNRESET are theirs, not corrald's
+    for (let round = 0; round < 10; round++) {
+      await Promise.all(
+        Array.from({ length: 50 }, () => new Promise<void>((resolve) => {
+          const s = net.createConnection({ path: small.socket });
+          s.on('error', () => resolve());
+          s.on('connect', () => {
+            s.destroy();
+            resolve();
+          });
+        })),
+      );
+    }
+    assert.ok((await first.request('daemon.version')).version);
+    assert.equal(small.proc.exitCode, null, small.stderr());
+    first.close();
+  } finally {
+    await small.cleanup();
+  }
 });
 
 test('the read-only socket serves reads and refuses changes', async () => {
