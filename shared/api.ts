@@ -11,11 +11,21 @@ export const API_VERSION = '1.0';
 
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const INIT_PROCESS = 'init';
+/**
+ * The container's own record sits beside its process folders
+ * (`<root>/containers/<id>/state.json`, DESIGN.md "On disk"), so no process may take its name.
+ */
+export const CONTAINER_RECORD_NAME = 'state.json';
 
 export const Id = z
   .string()
   .regex(ID_PATTERN, 'must be 1-64 letters, digits, "_", "." or "-", starting with a letter or digit')
   .describe('container or process id: ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$');
+
+/** A process id that exec may give: any id but the container record's own name. */
+export const NewProcessId = Id.refine((v) => v !== CONTAINER_RECORD_NAME, {
+  message: `"${CONTAINER_RECORD_NAME}" is the name of the container's own record; choose another process id`,
+}).describe(`process id: ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$, unique in its container, and not "${CONTAINER_RECORD_NAME}"`);
 
 export const Signal = z
   .union([
@@ -275,7 +285,7 @@ export const methods = {
     summary: 'Run another process in a running container; its exit code is kept until process.delete.',
     params: z.strictObject({
       id: Id,
-      processId: Id,
+      processId: NewProcessId,
       args: z.array(z.string()).min(1, 'must name the program to run'),
       env: z.array(z.string().regex(/^[^=]+=/, 'must be NAME=value')).optional(),
       cwd: z.string().startsWith('/', 'must be an absolute path').optional(),

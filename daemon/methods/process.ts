@@ -32,11 +32,12 @@ export function processMethods({ sup }: DaemonContext): Pick<Handlers, ProcessMe
         const send = (extra: object) => ctx.conn.notify('process.log', { subscription, id: p.id, processId, ...extra });
         const follower = new LogFollower(file, offset, p.stream, (line) => send({ line }), pending);
         let open = true;
+        const withdraw = new AbortController();
         return {
           id: subscription,
           activate: () => {
             follower.start();
-            const ended = proc.exitStatus !== undefined ? Promise.resolve() : sup.wait(p.id, processId);
+            const ended = proc.exitStatus !== undefined ? Promise.resolve() : sup.wait(p.id, processId, undefined, withdraw.signal);
             ended
               .catch(() => undefined)
               .then(() => follower.finish())
@@ -44,10 +45,12 @@ export function processMethods({ sup }: DaemonContext): Pick<Handlers, ProcessMe
                 if (!open) return;
                 send({ end: true });
                 ctx.conn.removeSubscription(subscription);
-              });
+              })
+              .catch((err) => sup.log.warn({ err, id: p.id, processId }, 'log follow ended with an error'));
           },
           close: () => {
             open = false;
+            withdraw.abort();
             follower.stop();
           },
         };

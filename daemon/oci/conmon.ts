@@ -4,7 +4,7 @@
 // start pipe, then one JSON line on the sync pipe with the pid or runc's error.
 // A thin adapter like podman's: no state logic; runtime failures become typed
 // errors here, at the edge, in runc's own words.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { CorralError } from '../../shared/errors.js';
@@ -99,7 +99,15 @@ export async function launchConmon(o: ConmonLaunch): Promise<Launched> {
       sync.destroy();
       fn();
     };
-    const timer = setTimeout(() => finish(() => reject(new CorralError('runtime_error', `${what}: conmon gave no pid within ${CONMON_SYNC_TIMEOUT_MS} ms`))), CONMON_SYNC_TIMEOUT_MS);
+    const timer = setTimeout(
+      () =>
+        finish(() => {
+          // a monitor that never answered must not live on unrecorded: stop it, so the caller's cleanup is complete
+          void killMonitor(child, o.conmonPidFile);
+          reject(new CorralError('runtime_error', `${what}: conmon gave no pid within ${CONMON_SYNC_TIMEOUT_MS} ms; see the system log (journalctl -t conmon) and retry`));
+        }),
+      CONMON_SYNC_TIMEOUT_MS,
+    );
     child.once('error', (err: NodeJS.ErrnoException) =>
       finish(() =>
         reject(
@@ -127,6 +135,23 @@ export async function launchConmon(o: ConmonLaunch): Promise<Launched> {
     const message = parsed.error || fromLog || 'conmon exited without a pid; see the system log (journalctl -t conmon)';
     throw runtimeError(`${what} failed`, message);
   }
-  const conmonPid = Number((await fs.readFile(o.conmonPidFile, 'utf8').catch(() => '')).trim());
-  return { pid: parsed.pid, conmonPid: Number.isInteger(conmonPid) && conmonPid > 0 ? conmonPid : 0 };
+  return { pid: parsed.pid, conmonPid: await readPidFile(o.conmonPidFile) };
+}
+
+/** Kills conmon's first process, if it still runs, and the monitor it forked, if it wrote its pid. */
+async function killMonitor(child: ChildProcess, conmonPidFile: string): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  const monitor = await readPidFile(conmonPidFile);
+  if (monitor <= 0) return;
+  try {
+    process.kill(monitor, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+}
+
+/** A pid file of conmon's (-p, -P): the pid, or 0 when it is missing or unreadable. */
+export async function readPidFile(file: string): Promise<number> {
+  const pid = Number((await fs.readFile(file, 'utf8').catch(() => '')).trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : 0;
 }

@@ -8,12 +8,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ContainerT, ContainerStateT, ProcessT, ResourcesT } from '../../shared/api.js';
-import { INIT_PROCESS } from '../../shared/api.js';
+import { CONTAINER_RECORD_NAME, INIT_PROCESS } from '../../shared/api.js';
 import { CorralError, errors } from '../../shared/errors.js';
 import { launchConmon } from '../oci/conmon.js';
 import type { Runc, RuncStats, RuncStatus } from '../oci/runc.js';
 import { loadBundle, OciProcess, type OciProcessT, type OciSpecT } from '../oci/spec.js';
-import { checkTransition, parseExitFile, type Operation } from './decide.js';
+import { checkTransition, containerState, parseExitFile, type Operation } from './decide.js';
 import { readIfExists, readJson, removeAside, writeJsonAtomic } from './files.js';
 import type { Layout } from './layout.js';
 import { startTime } from './procinfo.js';
@@ -92,8 +92,7 @@ export class Container {
   }
   get state(): ContainerStateT {
     const init = this.init;
-    if (!init || init.exitStatus !== undefined) return 'stopped';
-    return this.runcStatus === 'creating' ? 'created' : this.runcStatus === 'stopped' ? 'running' : this.runcStatus;
+    return containerState(!init || init.exitStatus !== undefined, this.runcStatus);
   }
 
   check(op: Operation): void {
@@ -150,8 +149,13 @@ export class Container {
   private async launch(processId: string, spec: OciProcessT, config?: OciSpecT): Promise<ProcessRecordT> {
     const { layout } = this.deps;
     const id = this.id;
-    await fs.mkdir(layout.processDir(id, processId), { recursive: true });
-    await fs.mkdir(layout.runtimeBundle(id, processId), { recursive: true });
+    try {
+      // not recursive: a folder left by a process corral cannot read is someone's record, never reused
+      await fs.mkdir(layout.processDir(id, processId));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw errors.alreadyExists(`process ${processId} in container ${id}`);
+      throw err;
+    }
     const rec: ProcessRecordT = {
       id: processId,
       session: `${id}.${processId}`,
@@ -160,9 +164,12 @@ export class Container {
       startedAt: now(),
       pid: null,
     };
+    // registered at once: the folder is this record's, and a failed exec removes both
+    this.processes.set(processId, rec);
+    await fs.mkdir(layout.runtimeBundle(id, processId), { recursive: true });
+    await fs.mkdir(layout.monitorExitDir(id, processId), { recursive: true });
     // only a crash of corrald in this boot can find this pid-less record: no need to wait for the disk
     await writeJsonAtomic(layout.processFile(id, processId), rec, false);
-    this.processes.set(processId, rec);
     const exec = processId !== INIT_PROCESS;
     await fs.access(this.deps.runtimePath, fs.constants.X_OK).catch((err) => {
       // conmon would only say "exited without a pid": name the missing binary instead
@@ -179,7 +186,7 @@ export class Container {
       bundle: layout.runtimeBundle(id, processId),
       pidFile: layout.pidFile(id, processId),
       conmonPidFile: layout.conmonPidFile(id, processId),
-      exitDir: layout.runtimeDir(id, processId),
+      exitDir: layout.monitorExitDir(id, processId),
       persistDir: layout.processDir(id, processId),
       logFile: layout.logFile(id, processId),
       socketDir: layout.runtimeDir(id, processId),
@@ -241,6 +248,9 @@ export class Container {
 
   async exec(o: ExecOptions): Promise<ProcessRecordT> {
     this.check('exec');
+    if (o.processId === CONTAINER_RECORD_NAME) {
+      throw new CorralError('invalid_params', `process id ${o.processId} is reserved for the container's own record; choose another`);
+    }
     if (this.processes.has(o.processId)) throw errors.alreadyExists(`process ${o.processId} in container ${this.id}`);
     const base = this.init!.spec;
     const spec: OciProcessT = {
@@ -254,9 +264,11 @@ export class Container {
     try {
       return await this.launch(o.processId, spec);
     } catch (err) {
-      this.processes.delete(o.processId);
-      await removeAside(this.deps.layout.processDir(this.id, o.processId)).catch(() => {});
-      await removeAside(this.deps.layout.runtimeDir(this.id, o.processId)).catch(() => {});
+      // launch registers the process only once it owns the folder: anything else is not ours to remove
+      if (this.processes.get(o.processId)?.pid === null) {
+        this.processes.delete(o.processId);
+        await this.removeProcessFolders(o.processId).catch(() => {});
+      }
       throw err;
     }
   }
@@ -312,9 +324,13 @@ export class Container {
     const p = this.getProcess(processId);
     if (processId === INIT_PROCESS) throw errors.invalidState(`the init process cannot be deleted on its own; delete container ${this.id}`);
     if (p.exitStatus === undefined) throw errors.invalidState(`process ${processId} of ${this.id} is still running; kill it first (process.kill)`);
+    await this.removeProcessFolders(processId);
+    this.processes.delete(processId);
+  }
+
+  async removeProcessFolders(processId: string): Promise<void> {
     await removeAside(this.deps.layout.processDir(this.id, processId));
     await removeAside(this.deps.layout.runtimeDir(this.id, processId));
-    this.processes.delete(processId);
   }
 
   /** Removes the container from runc and both folders. The caller has made sure init has exited (or forces). */

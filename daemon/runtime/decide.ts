@@ -49,26 +49,28 @@ export function parseExitFile(text: string | undefined): number | undefined {
   return n < 0 ? 255 : n;
 }
 
-/** A container's state: stopped once init has exited, else runc's word. */
-export function containerState(initExited: boolean, runc: RuncStatus | undefined): ContainerStateT {
+/**
+ * A container's state: stopped once init's exit is recorded, else runc's
+ * word. runc may say stopped a moment before the exit file is read; the
+ * container stays running until then, so stopped always comes with its code.
+ */
+export function containerState(initExited: boolean, runc: RuncStatus): ContainerStateT {
   if (initExited) return 'stopped';
   switch (runc) {
     case 'created':
     case 'creating':
       return 'created';
-    case 'running':
-      return 'running';
     case 'paused':
       return 'paused';
-    default:
-      return 'stopped';
+    case 'running':
+    case 'stopped':
+      return 'running';
   }
 }
 
 export const EXIT_UNKNOWN = 255;
 export const REASON_MONITOR_LOST = 'monitor (conmon) died without writing an exit code';
 export const REASON_REBOOT = 'the host rebooted while the process ran';
-export const REASON_VANISHED = 'the container disappeared from the runtime (deleted behind corral\'s back?)';
 
 export interface ProcessFacts {
   /** Exit already recorded in process.json. */
@@ -110,7 +112,7 @@ export interface KnownMonitor {
 
 /** A conmon under corral's runc root that no live record claims is a leak. */
 export function isLeakedMonitor(m: KnownMonitor, owned: ReadonlySet<string>): boolean {
-  return !owned.has(`${m.containerId}\0${m.session}`);
+  return !owned.has(monitorKey(m.containerId, m.session));
 }
 
 export const monitorKey = (containerId: string, session: string) => `${containerId}\0${session}`;

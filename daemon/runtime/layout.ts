@@ -3,9 +3,10 @@
 // module joins path strings. Ids are validated against ID_PATTERN before they
 // reach these functions, which also refuse anything else: an id is never a path.
 import path from 'node:path';
-import { ID_PATTERN } from '../../shared/api.js';
+import { CONTAINER_RECORD_NAME, ID_PATTERN } from '../../shared/api.js';
 
-export const STATE_FILE = 'state.json';
+/** Beside the process folders of a container, so it is a name no process id may take (shared/api.ts). */
+export const STATE_FILE = CONTAINER_RECORD_NAME;
 export const PROCESS_FILE = 'process.json';
 export const LOG_FILE = 'log';
 export const EXIT_FILE = 'exit';
@@ -16,6 +17,12 @@ export const RUNC_LOG_FILE = 'runc.log';
 export const EXEC_SPEC_FILE = 'exec.json';
 export const RUNTIME_CONFIG_FILE = 'config.json';
 export const RUNTIME_BUNDLE_DIR = 'bundle';
+/**
+ * conmon's --exit-dir, a folder of its own: conmon names its file there after
+ * the container, and a container called `pid` or `bundle` must not find
+ * another of corral's files in its place.
+ */
+export const MONITOR_EXIT_DIR = 'exits';
 export const EVENTS_FILE = 'events.log';
 /** Folders renamed aside start with a dot, which no valid id does. */
 export const DELETING_PREFIX = '.deleting-';
@@ -83,9 +90,13 @@ export class Layout {
   conmonPidFile(id: string, processId: string): string {
     return path.join(this.runtimeDir(id, processId), CONMON_PID_FILE);
   }
-  /** conmon's --exit-dir copy of the exit code: named after the container, in the process's runtime folder. */
+  /** conmon's --exit-dir; the one folder the exit watcher watches. */
+  monitorExitDir(id: string, processId: string): string {
+    return path.join(this.runtimeDir(id, processId), MONITOR_EXIT_DIR);
+  }
+  /** conmon's --exit-dir copy of the exit code, named after the container. */
   monitorExitFile(id: string, processId: string): string {
-    return path.join(this.runtimeDir(id, processId), safe(id));
+    return path.join(this.monitorExitDir(id, processId), safe(id));
   }
   /**
    * conmon's -b: the bundle it hands runc, and where it puts its attach socket

@@ -1,9 +1,12 @@
 // Exit detection without polling as the main path: one inotify watch (fs.watch)
-// per live process on its runtime folder, where conmon writes the exit file
-// named after the container. The watcher only says "look now"; reading and
+// per live process on its monitor exit folder, where conmon writes the exit
+// file named after the container. The watcher only says "look now"; reading and
 // recording the exit is the supervisor's job, and a slow reconcile covers any
 // event inotify might miss.
 import fs from 'node:fs';
+
+/** The key of one process in the supervisor's maps: ids never hold a NUL. */
+export const processKey = (id: string, processId: string): string => `${id}\0${processId}`;
 
 export class ExitWatcher {
   private watches = new Map<string, fs.FSWatcher>();
@@ -11,7 +14,7 @@ export class ExitWatcher {
   constructor(private readonly onChange: (id: string, processId: string) => void) {}
 
   watch(id: string, processId: string, dir: string): void {
-    const key = `${id}\0${processId}`;
+    const key = processKey(id, processId);
     if (this.watches.has(key)) return;
     try {
       const w = fs.watch(dir, { persistent: false }, () => this.onChange(id, processId));
@@ -23,7 +26,7 @@ export class ExitWatcher {
   }
 
   unwatch(id: string, processId: string): void {
-    const key = `${id}\0${processId}`;
+    const key = processKey(id, processId);
     this.watches.get(key)?.close();
     this.watches.delete(key);
   }

@@ -95,7 +95,12 @@ export class LogFollower {
 
   start(): void {
     this.watch();
-    void this.drain();
+    this.kick();
+  }
+
+  /** A read started by a change: one that fails (the file rotated away mid-read) is retried by the next change or by finish. */
+  private kick(): void {
+    this.drain().catch(() => {});
   }
 
   private watch(): void {
@@ -106,7 +111,7 @@ export class LogFollower {
       this.watcher = fs.watch(this.file, { persistent: false }, (event) => {
         // conmon rotates by renaming a new file over the log: the watch must follow the name
         if (event === 'rename') this.watch();
-        void this.drain();
+        this.kick();
       });
       this.watcher.on('error', () => this.watcher?.close());
     } catch {

@@ -8,6 +8,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { INIT_PROCESS, ID_PATTERN } from '../../shared/api.js';
+import { readPidFile } from '../oci/conmon.js';
 import type { RuncState } from '../oci/runc.js';
 import { BUNDLE_ANNOTATION, Container, type ContainerRecordT, type ProcessRecordT } from '../runtime/container.js';
 import { judgeProcess, isLeakedMonitor, monitorKey } from '../runtime/decide.js';
@@ -15,6 +16,7 @@ import { exists, isTempFile, removeAside, sweepDeleted, writeJsonAtomic } from '
 import { QUARANTINE_PREFIX } from '../runtime/layout.js';
 import { findMonitors, isSameProcess, startTime } from '../runtime/procinfo.js';
 import { SIGKILL } from '../runtime/signals.js';
+import { processKey } from './exits.js';
 import type { Supervisor } from './supervisor.js';
 
 export interface RecoveryReport {
@@ -53,6 +55,8 @@ export async function recover(sup: Supervisor): Promise<RecoveryReport> {
       await reviveContainer(sup, c, report);
     } catch (err) {
       log.warn({ id, err }, 'cannot restore container; quarantining its folder');
+      // reviveContainer lists it before its processes (their exits look it up): a quarantined folder is not listed
+      sup.forget(id);
       await quarantine(sup, id, report);
     }
   }
@@ -145,10 +149,9 @@ async function reviveContainer(sup: Supervisor, c: Container, report: RecoveryRe
 async function adoptFromPidFiles(sup: Supervisor, c: Container, p: ProcessRecordT): Promise<void> {
   if (p.pid !== null || p.exitStatus !== undefined || p.bootId !== sup.deps.bootId) return;
   const { layout } = sup.deps;
-  const readPid = async (file: string) => Number((await fs.readFile(file, 'utf8').catch(() => '')).trim()) || 0;
-  const pid = await readPid(layout.pidFile(c.id, p.id));
+  const pid = await readPidFile(layout.pidFile(c.id, p.id));
   if (pid <= 0) return;
-  const conmonPid = await readPid(layout.conmonPidFile(c.id, p.id));
+  const conmonPid = await readPidFile(layout.conmonPidFile(c.id, p.id));
   p.pid = pid;
   p.pidStart = await startTime(pid);
   if (conmonPid > 0) {
@@ -168,7 +171,7 @@ async function reviveProcess(sup: Supervisor, c: Container, p: ProcessRecordT, r
     processAlive: await isSameProcess(p.pid, p.pidStart),
     hasPid: p.pid !== null,
   });
-  const key = `${c.id}\0${p.id}`;
+  const key = processKey(c.id, p.id);
   switch (verdict.kind) {
     case 'recorded':
       return;
@@ -191,8 +194,7 @@ async function reviveProcess(sup: Supervisor, c: Container, p: ProcessRecordT, r
     case 'incomplete':
       // an exec that never got its pid recorded: roll it back
       c.processes.delete(p.id);
-      await removeAside(sup.deps.layout.processDir(c.id, p.id));
-      await removeAside(sup.deps.layout.runtimeDir(c.id, p.id));
+      await c.removeProcessFolders(p.id);
       report.rolledBack.push(`${c.id}/${p.id}`);
       sup.log.info({ id: c.id, processId: p.id }, 'rolled back an exec that a crash interrupted');
       return;

@@ -14,7 +14,7 @@ import { EXIT_UNKNOWN, REASON_MONITOR_LOST } from '../runtime/decide.js';
 import { isSameProcess } from '../runtime/procinfo.js';
 import { SIGKILL, toSignalNumber } from '../runtime/signals.js';
 import type { EventBus, NewEvent } from './events.js';
-import { ExitWatcher } from './exits.js';
+import { ExitWatcher, processKey } from './exits.js';
 import { KeyedQueue } from './queue.js';
 
 /** How often the safety net looks at exit files and monitors that inotify should have reported. */
@@ -42,6 +42,9 @@ export class Supervisor {
   private exitSeen = new Map<string, Set<() => void>>();
   /** Exits noted in memory whose records are being written. */
   private saving = new Set<string>();
+  /** Exits whose records could not be written (disk full, I/O error): retried by reconcile. */
+  private unsaved = new Set<string>();
+  private reconciling = false;
   private timers: NodeJS.Timeout[] = [];
   private lastRuncReconcile = 0;
 
@@ -54,7 +57,14 @@ export class Supervisor {
   }
 
   startReconciling(): void {
-    const t = setInterval(() => void this.reconcile().catch((err) => this.log.warn({ err }, 'reconcile failed')), RECONCILE_INTERVAL_MS);
+    const t = setInterval(() => {
+      // a pass slower than the interval (runc hung on a frozen cgroup) must not pile up more passes behind it
+      if (this.reconciling) return;
+      this.reconciling = true;
+      this.reconcile()
+        .catch((err) => this.log.warn({ err }, 'reconcile failed'))
+        .finally(() => (this.reconciling = false));
+    }, RECONCILE_INTERVAL_MS);
     t.unref();
     this.timers.push(t);
   }
@@ -111,8 +121,7 @@ export class Supervisor {
         try {
           await c.start();
         } catch (err) {
-          this.watcher.unwatchContainer(c.id);
-          this.containers.delete(c.id);
+          this.forget(c.id);
           await c.destroyQuietly();
           throw err;
         }
@@ -202,7 +211,7 @@ export class Supervisor {
       }
       this.watcher.unwatchContainer(id);
       await c.delete();
-      this.containers.delete(id);
+      this.forget(id);
       for (const p of c.processes.values()) this.rejectWaiters(id, p.id, errors.notFound(`container ${id} (deleted while waiting)`));
       this.emit(c, { type: 'container.delete' }, false);
       this.log.info({ id }, 'container deleted');
@@ -241,30 +250,44 @@ export class Supervisor {
     });
   }
 
-  /** Resolves with the exit of a process: at once if it has exited, else when it does. */
-  wait(id: string, processId: string, timeoutMs?: number): Promise<Exit> {
+  /**
+   * Resolves with the exit of a process: at once if it has exited, else when
+   * it does. SIGNAL withdraws the wait (a log follower closed by its client),
+   * so no waiter outlives the one who asked.
+   */
+  wait(id: string, processId: string, timeoutMs?: number, signal?: AbortSignal): Promise<Exit> {
     const c = this.find(id);
     const p = c.getProcess(processId);
     // an exit still being written is answered once it is on disk, so no answer outruns the record
-    if (p.exitStatus !== undefined && !this.saving.has(`${id}\0${processId}`)) return Promise.resolve(exitOf(p));
+    if (p.exitStatus !== undefined && !this.saving.has(processKey(id, processId))) return Promise.resolve(exitOf(p));
     return new Promise<Exit>((resolve, reject) => {
-      const key = `${id}\0${processId}`;
+      const key = processKey(id, processId);
       let timer: NodeJS.Timeout | undefined;
+      const settle = () => {
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
       const w: Waiter = {
         resolve: (e) => {
-          if (timer) clearTimeout(timer);
+          settle();
           resolve(e);
         },
         reject: (e) => {
-          if (timer) clearTimeout(timer);
+          settle();
           reject(e);
         },
       };
+      const withdraw = (err: unknown) => {
+        const set = this.waiters.get(key);
+        set?.delete(w);
+        if (set?.size === 0) this.waiters.delete(key);
+        w.reject(err);
+      };
+      const onAbort = () => withdraw(new CorralError('unavailable', `the wait for process ${processId} of ${id} was withdrawn`));
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
       if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          this.waiters.get(key)?.delete(w);
-          reject(errors.timeout(`process ${processId} of ${id} was still running after ${timeoutMs} ms; wait again or kill it`));
-        }, timeoutMs);
+        timer = setTimeout(() => withdraw(errors.timeout(`process ${processId} of ${id} was still running after ${timeoutMs} ms; wait again or kill it`)), timeoutMs);
       }
       let set = this.waiters.get(key);
       if (!set) this.waiters.set(key, (set = new Set()));
@@ -276,7 +299,7 @@ export class Supervisor {
 
   watchProcess(c: Container, p: ProcessRecordT): void {
     if (p.exitStatus !== undefined) return;
-    this.watcher.watch(c.id, p.id, this.deps.layout.runtimeDir(c.id, p.id));
+    this.watcher.watch(c.id, p.id, this.deps.layout.monitorExitDir(c.id, p.id));
     // the exit may have happened before the watch was set
     this.onExitSignal(c.id, p.id);
   }
@@ -287,7 +310,7 @@ export class Supervisor {
     if (!c || !p || p.exitStatus !== undefined) return;
     void c.readExit(processId).then((status) => {
       if (status === undefined) return;
-      const seen = this.exitSeen.get(`${id}\0${processId}`);
+      const seen = this.exitSeen.get(processKey(id, processId));
       if (seen) for (const f of seen) f();
       return this.queue.run(id, () => this.recordExitLocked(c, processId, status));
     }).catch((err) => this.log.warn({ id, processId, err }, 'cannot record exit'));
@@ -306,15 +329,19 @@ export class Supervisor {
       // reported before it is written: a crash in between is found by recovery in the history (bus.hasExit)
       this.emit(c, { type: 'process.exit', processId, pid: pid ?? undefined, exitStatus: status, ...(reason ? { exitReason: reason } : {}) });
     }
-    const key = `${c.id}\0${processId}`;
+    const key = processKey(c.id, processId);
     this.saving.add(key);
     try {
       await c.saveExit(processId);
+    } catch (err) {
+      // the exit is known: waiters get it now; conmon's exit file keeps it for a restart, and reconcile retries the write
+      this.unsaved.add(key);
+      this.log.error({ id: c.id, processId, err }, 'cannot write the exit record; the reconcile loop retries');
     } finally {
       this.saving.delete(key);
     }
     this.watcher.unwatch(c.id, processId);
-    this.unmonitored.delete(`${c.id}\0${processId}`);
+    this.unmonitored.delete(processKey(c.id, processId));
     const log = reason ? this.log.warn.bind(this.log) : this.log.info.bind(this.log);
     log({ id: c.id, processId, pid, exitStatus: status, reason }, 'process exited');
     const set = this.waiters.get(key);
@@ -323,11 +350,12 @@ export class Supervisor {
   }
 
   private waitForExitFile(c: Container, processId: string, timeoutMs: number): Promise<number | undefined> {
-    const key = `${c.id}\0${processId}`;
+    const key = processKey(c.id, processId);
     return new Promise((resolve) => {
       let set = this.exitSeen.get(key);
       if (!set) this.exitSeen.set(key, (set = new Set()));
-      const poll = setInterval(() => void c.readExit(processId).then((s) => s !== undefined && done()), 250);
+      // an unreadable exit file is not an exit: the next poll, or the timeout, decides
+      const poll = setInterval(() => void c.readExit(processId).then((s) => s !== undefined && done(), () => {}), 250);
       const timer = setTimeout(() => done(), timeoutMs);
       const done = () => {
         clearInterval(poll);
@@ -341,7 +369,7 @@ export class Supervisor {
   }
 
   private rejectWaiters(id: string, processId: string, err: unknown): void {
-    const key = `${id}\0${processId}`;
+    const key = processKey(id, processId);
     const set = this.waiters.get(key);
     this.waiters.delete(key);
     if (set) for (const w of set) w.reject(err);
@@ -349,53 +377,92 @@ export class Supervisor {
 
   /** The safety net: exits inotify missed, monitors that died, runc states changed behind corral's back. */
   async reconcile(): Promise<void> {
+    await this.retryUnsaved();
     for (const c of [...this.containers.values()]) {
       for (const p of [...c.processes.values()]) {
         if (p.exitStatus !== undefined || p.pid === null) continue;
-        const status = await c.readExit(p.id);
-        if (status !== undefined) {
-          await this.queue.run(c.id, () => this.recordExitLocked(c, p.id, status));
-          continue;
-        }
-        const key = `${c.id}\0${p.id}`;
-        if (this.unmonitored.has(key)) {
-          if (!(await isSameProcess(p.pid, p.pidStart))) await this.queue.run(c.id, () => this.recordExitLocked(c, p.id, EXIT_UNKNOWN, REASON_MONITOR_LOST));
-          continue;
-        }
-        if (p.conmonPid && !(await isSameProcess(p.conmonPid, p.conmonStart))) {
-          // conmon writes the exit file before it exits: look once more before calling it lost
-          const late = await c.readExit(p.id);
-          if (late !== undefined) await this.queue.run(c.id, () => this.recordExitLocked(c, p.id, late));
-          else if (await isSameProcess(p.pid, p.pidStart)) {
-            this.unmonitored.add(key);
-            this.log.warn({ id: c.id, processId: p.id, pid: p.pid }, 'monitor (conmon) died; the process runs on unmonitored and its exit code will be unknown');
-          } else await this.queue.run(c.id, () => this.recordExitLocked(c, p.id, EXIT_UNKNOWN, REASON_MONITOR_LOST));
+        try {
+          await this.reconcileProcess(c, p);
+        } catch (err) {
+          // one unreadable process must not keep the others' exits from being noticed
+          this.log.warn({ id: c.id, processId: p.id, err }, 'cannot check process; retrying on the next pass');
         }
       }
     }
     if (Date.now() - this.lastRuncReconcile >= RUNC_RECONCILE_INTERVAL_MS) {
       this.lastRuncReconcile = Date.now();
-      const states = new Map((await this.deps.runc.list()).map((s) => [s.id, s.status]));
-      for (const c of this.containers.values()) {
-        const status = states.get(c.id);
-        if (c.state === 'stopped' || !status || status === 'stopped' || status === c.runcStatus) continue;
-        await this.queue.run(c.id, async () => {
-          // the list is a snapshot: a create, start, pause or resume may have run since; only runc's word now counts
-          if (this.containers.get(c.id) !== c || c.state === 'stopped') return;
-          const now = (await this.deps.runc.state(c.id).catch(() => undefined))?.status;
-          if (!now || now === 'stopped' || now === c.runcStatus) return;
-          const before = c.state;
-          c.runcStatus = now;
-          if (c.state !== before) {
-            this.log.warn({ id: c.id, was: before, now: c.state }, 'runc reports a state change corral did not make');
-            this.emit(c, { type: c.state === 'paused' ? 'container.pause' : 'container.resume' });
-          }
-        });
+      await this.reconcileRunc();
+    }
+  }
+
+  private async retryUnsaved(): Promise<void> {
+    for (const key of [...this.unsaved]) {
+      const [id, processId] = key.split('\0') as [string, string];
+      const c = this.containers.get(id);
+      if (!c?.processes.has(processId)) {
+        this.unsaved.delete(key);
+        continue;
       }
+      await this.queue.run(id, async () => {
+        if (this.containers.get(id) !== c || !c.processes.has(processId)) return;
+        await c.saveExit(processId);
+        this.unsaved.delete(key);
+        this.log.info({ id, processId }, 'exit record written on retry');
+      }).catch((err) => this.log.warn({ id, processId, err }, 'still cannot write the exit record'));
+    }
+  }
+
+  private async reconcileProcess(c: Container, p: ProcessRecordT): Promise<void> {
+    const status = await c.readExit(p.id);
+    if (status !== undefined) {
+      await this.queue.run(c.id, () => this.recordExitLocked(c, p.id, status));
+      return;
+    }
+    const key = processKey(c.id, p.id);
+    if (this.unmonitored.has(key)) {
+      if (!(await isSameProcess(p.pid, p.pidStart))) await this.queue.run(c.id, () => this.recordExitLocked(c, p.id, EXIT_UNKNOWN, REASON_MONITOR_LOST));
+      return;
+    }
+    if (p.conmonPid && !(await isSameProcess(p.conmonPid, p.conmonStart))) {
+      // conmon writes the exit file before it exits: look once more before calling it lost
+      const late = await c.readExit(p.id);
+      if (late !== undefined) await this.queue.run(c.id, () => this.recordExitLocked(c, p.id, late));
+      else if (await isSameProcess(p.pid, p.pidStart)) {
+        this.unmonitored.add(key);
+        this.log.warn({ id: c.id, processId: p.id, pid: p.pid }, 'monitor (conmon) died; the process runs on unmonitored and its exit code will be unknown');
+      } else await this.queue.run(c.id, () => this.recordExitLocked(c, p.id, EXIT_UNKNOWN, REASON_MONITOR_LOST));
+    }
+  }
+
+  /** runc's states against corral's: a pause or resume made behind corral's back is adopted and reported. */
+  private async reconcileRunc(): Promise<void> {
+    const states = new Map((await this.deps.runc.list()).map((s) => [s.id, s.status]));
+    for (const c of [...this.containers.values()]) {
+      const status = states.get(c.id);
+      if (c.state === 'stopped' || !status || status === 'stopped' || status === c.runcStatus) continue;
+      await this.queue.run(c.id, async () => {
+        // the list is a snapshot: a create, start, pause or resume may have run since; only runc's word now counts
+        if (this.containers.get(c.id) !== c || c.state === 'stopped') return;
+        const now = (await this.deps.runc.state(c.id).catch(() => undefined))?.status;
+        if (!now || now === 'stopped' || now === c.runcStatus) return;
+        const before = c.state;
+        c.runcStatus = now;
+        if (c.state !== before) {
+          this.log.warn({ id: c.id, was: before, now: c.state }, 'runc reports a state change corral did not make');
+          this.emit(c, { type: c.state === 'paused' ? 'container.pause' : 'container.resume' });
+        }
+      });
     }
   }
 
   // ---- helpers -----------------------------------------------------------
+
+  /** Drops a container from memory: its watches, its unmonitored processes, its entry. */
+  forget(id: string): void {
+    this.watcher.unwatchContainer(id);
+    for (const key of [...this.unmonitored]) if (key.startsWith(processKey(id, ''))) this.unmonitored.delete(key);
+    this.containers.delete(id);
+  }
 
   private locked<T>(id: string, task: (c: Container) => Promise<T>): Promise<T> {
     return this.queue.run(id, async () => task(this.find(id)));

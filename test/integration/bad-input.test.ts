@@ -108,3 +108,42 @@ test('unknown keys, wrong types and unknown things are typed errors', async () =
   await expectError(() => c.request('container.update', { id, resources: {} }), 'invalid_params');
   await c.request('container.delete', { id, force: true });
 });
+
+test('container ids that name corral\'s own files (pid, bundle, exits...) run and report their real exit codes', async () => {
+  // conmon names its exit file after the container: it must never be read from another of corral's files
+  const bundle = await d.bundle(['/bin/sh', '-c', 'exit 7']);
+  for (const id of ['pid', 'conmon.pid', 'bundle', 'exits', 'runc.log', 'exec.json', 'init', 'log', 'exit', 'state.json']) {
+    const created = await c.request('container.create', { id, bundle });
+    assert.equal(created.state, 'created', id);
+    await c.request('container.start', { id });
+    const exit = await c.request('container.wait', { id, timeoutMs: 10_000 });
+    assert.equal(exit.exitStatus, 7, id);
+    assert.equal((await c.request('container.get', { id })).state, 'stopped', id);
+    await c.request('container.delete', { id });
+  }
+});
+
+test('process.exec may not name a process after the container\'s own record; the container is intact', async () => {
+  const id = uid('reserved');
+  await c.request('container.create', { id, bundle: await d.bundle(['/bin/sleep', '1000']), start: true });
+  const e = await expectError(() => c.request('process.exec', { id, processId: 'state.json', args: ['/bin/true'] }), 'invalid_params', /state\.json/);
+  assert.ok(e.data.issues?.some((i) => i.path === 'processId'), JSON.stringify(e.data));
+  assert.ok(fs.existsSync(path.join(d.root, 'containers', id, 'state.json')));
+  assert.equal((await c.request('container.get', { id })).state, 'running');
+  // and the exec that follows is an ordinary one
+  await c.request('process.exec', { id, processId: 'after', args: ['/bin/sh', '-c', 'exit 4'] });
+  assert.equal((await c.request('process.wait', { id, processId: 'after', timeoutMs: 10_000 })).exitStatus, 4);
+  await c.request('container.delete', { id, force: true });
+});
+
+test('an exec whose folder already exists on disk is already_exists, and that folder is left alone', async () => {
+  const id = uid('stray');
+  await c.request('container.create', { id, bundle: await d.bundle(['/bin/sleep', '1000']), start: true });
+  // a folder corral could not read as a process (its process.json lost) is someone's record
+  const stray = path.join(d.root, 'containers', id, 'kept');
+  fs.mkdirSync(stray);
+  fs.writeFileSync(path.join(stray, 'note'), 'mine');
+  await expectError(() => c.request('process.exec', { id, processId: 'kept', args: ['/bin/true'] }), 'already_exists');
+  assert.equal(fs.readFileSync(path.join(stray, 'note'), 'utf8'), 'mine');
+  await c.request('container.delete', { id, force: true });
+});
