@@ -72,6 +72,8 @@ export class Container {
   /** runc's last known word on the container while init has not exited. */
   runcStatus: RuncStatus;
   readonly processes = new Map<string, ProcessRecordT>();
+  /** Process folders load found without a process.json: a launch cut off before its record (recovery rolls them back). */
+  readonly unrecorded: string[] = [];
 
   constructor(
     private readonly deps: RuntimeDeps,
@@ -134,8 +136,13 @@ export class Container {
     const entries = await fs.readdir(deps.layout.containerDir(id), { withFileTypes: true });
     for (const e of entries) {
       if (!e.isDirectory() || e.name.startsWith('.')) continue;
-      const raw = await readJson(deps.layout.processFile(id, e.name)).catch(() => undefined);
+      const raw = await readJson(deps.layout.processFile(id, e.name)).catch((err: NodeJS.ErrnoException) => err);
+      if (raw instanceof Error && (raw as NodeJS.ErrnoException).code === 'ENOENT') {
+        c.unrecorded.push(e.name);
+        continue;
+      }
       const parsed = ProcessRecord.safeParse(raw);
+      // anything else unreadable was not written by corral (its writes are atomic): not listed, never reused
       if (parsed.success && parsed.data.id === e.name) c.processes.set(e.name, parsed.data);
     }
     return c;
@@ -150,7 +157,8 @@ export class Container {
     const { layout } = this.deps;
     const id = this.id;
     try {
-      // not recursive: a folder left by a process corral cannot read is someone's record, never reused
+      // not recursive: a folder already there holds a record corral cannot read, never reused (recovery
+      // has rolled back the ones a crash cut off before their record)
       await fs.mkdir(layout.processDir(id, processId));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw errors.alreadyExists(`process ${processId} in container ${id}`);

@@ -122,6 +122,13 @@ async function quarantine(sup: Supervisor, name: string, report: RecoveryReport)
 }
 
 async function reviveContainer(sup: Supervisor, c: Container, report: RecoveryReport): Promise<void> {
+  // init's is rolled back with its whole container below
+  for (const name of c.unrecorded.filter((n) => n !== INIT_PROCESS)) {
+    // launch writes process.json right after making the folder, and before conmon runs: nothing was started
+    await c.removeProcessFolders(name);
+    report.rolledBack.push(`${c.id}/${name}`);
+    sup.log.info({ id: c.id, processId: name }, 'rolled back an exec that a crash interrupted before its record');
+  }
   for (const p of c.processes.values()) await adoptFromPidFiles(sup, c, p);
   if (!c.init || c.init.pid === null) {
     sup.log.info({ id: c.id }, 'rolling back a create that a crash interrupted');

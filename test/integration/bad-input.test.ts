@@ -139,9 +139,10 @@ test('process.exec may not name a process after the container\'s own record; the
 test('an exec whose folder already exists on disk is already_exists, and that folder is left alone', async () => {
   const id = uid('stray');
   await c.request('container.create', { id, bundle: await d.bundle(['/bin/sleep', '1000']), start: true });
-  // a folder corral could not read as a process (its process.json lost) is someone's record
+  // a folder whose record corral cannot read (its own writes are atomic) is not corral's to reuse or remove
   const stray = path.join(d.root, 'containers', id, 'kept');
   fs.mkdirSync(stray);
+  fs.writeFileSync(path.join(stray, 'process.json'), 'not what corral writes');
   fs.writeFileSync(path.join(stray, 'note'), 'mine');
   await expectError(() => c.request('process.exec', { id, processId: 'kept', args: ['/bin/true'] }), 'already_exists');
   assert.equal(fs.readFileSync(path.join(stray, 'note'), 'utf8'), 'mine');

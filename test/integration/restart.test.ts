@@ -153,3 +153,21 @@ test('a crash after conmon answered but before the pid was recorded: the process
   await c.request('container.delete', { id, force: true });
   assert.deepEqual(conmonsUnder(path.join(d.state, 'runc')), []);
 });
+
+test('a crash between the folder and the record of an exec: the folder is rolled back and the id can be used again', async () => {
+  let c = await d.client();
+  const id = uid('cut');
+  await c.request('container.create', { id, bundle: await d.bundle(['/bin/sleep', '1000']), start: true });
+  await d.kill9();
+  // what the crash leaves: launch made the process's folders, then died before process.json
+  fs.mkdirSync(path.join(d.root, 'containers', id, 'again'));
+  fs.mkdirSync(path.join(d.state, 'containers', id, 'again', 'exits'), { recursive: true });
+  await d.restart();
+  c = await d.client();
+  assert.equal(fs.existsSync(path.join(d.root, 'containers', id, 'again')), false);
+  assert.equal(fs.existsSync(path.join(d.state, 'containers', id, 'again')), false);
+  assert.equal((await c.request('container.get', { id })).state, 'running');
+  await c.request('process.exec', { id, processId: 'again', args: ['/bin/sh', '-c', 'exit 3'] });
+  assert.equal((await c.request('process.wait', { id, processId: 'again', timeoutMs: 10_000 })).exitStatus, 3);
+  await c.request('container.delete', { id, force: true });
+});

@@ -51,7 +51,10 @@ const ROUNDS = 35;
 test(`SIGKILL of corrald at random points of create, start, exec, delete, pause, resume and kill (${ROUNDS} rounds)`, async () => {
   const seed = Number(process.env.CORRAL_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
   const d = await daemon();
-  await explained(() => d, () => killRounds(d, seed));
+  await explained(() => d, () => killRounds(d, seed)).catch((err) => {
+    console.log(`# replay this run with CORRAL_FAULT_SEED=${seed}`);
+    throw err;
+  });
 });
 
 async function killRounds(d: DaemonHandle, seed: number): Promise<void> {
