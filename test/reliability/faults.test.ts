@@ -1,5 +1,6 @@
 // Faults against real runc and conmon: corrald SIGKILLed at random instants of
-// create, start, exec, delete, pause, resume and kill (seeded, so a failing round can be replayed
+// create, start, exec, delete, pause, resume, kill, process.kill and update
+// (seeded, so a failing round can be replayed
 // with CORRAL_FAULT_SEED), after each of which the list must agree with runc,
 // nothing may leak and the interrupted call must have happened fully or
 // succeed on retry; SIGKILLed again in the middle of its own restore; what can
@@ -43,12 +44,14 @@ function seeded(seed: number): () => number {
   };
 }
 
-type Op = 'create' | 'start' | 'exec' | 'delete' | 'pause' | 'resume' | 'kill';
-const OPS: Op[] = ['create', 'start', 'exec', 'delete', 'pause', 'resume', 'kill'];
-/** 5 rounds of each call: 20 of create, start, exec and delete, as issue 7 asks, and 15 more. */
-const ROUNDS = 35;
+type Op = 'create' | 'start' | 'exec' | 'delete' | 'pause' | 'resume' | 'kill' | 'processKill' | 'update';
+const OPS: Op[] = ['create', 'start', 'exec', 'delete', 'pause', 'resume', 'kill', 'processKill', 'update'];
+/** 5 rounds of each call: 20 of create, start, exec and delete, as issue 7 asks, and 25 more. */
+const ROUNDS = 45;
+/** What update rounds set: not runc's default, so a change that happened is visible in the stats. */
+const UPDATED_PIDS_LIMIT = 77;
 
-test(`SIGKILL of corrald at random points of create, start, exec, delete, pause, resume and kill (${ROUNDS} rounds)`, async () => {
+test(`SIGKILL of corrald at random points of create, start, exec, delete, pause, resume, kill, process.kill and update (${ROUNDS} rounds)`, async () => {
   const seed = Number(process.env.CORRAL_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
   const d = await daemon();
   await explained(() => d, () => killRounds(d, seed)).catch((err) => {
@@ -66,7 +69,7 @@ async function killRounds(d: DaemonHandle, seed: number): Promise<void> {
   const by = await c.request('container.create', { id: bystander, bundle, start: true });
 
   // each call's own duration, so the kill instants fall inside calls rather than after them
-  const window: Record<Op, number> = { create: 0, start: 0, exec: 0, delete: 0, pause: 0, resume: 0, kill: 0 };
+  const window: Record<Op, number> = { create: 0, start: 0, exec: 0, delete: 0, pause: 0, resume: 0, kill: 0, processKill: 0, update: 0 };
   {
     const id = uid('probe');
     let t = performance.now();
@@ -78,6 +81,12 @@ async function killRounds(d: DaemonHandle, seed: number): Promise<void> {
     t = performance.now();
     await c.request('process.exec', { id, processId: 'e', args: ['/bin/sleep', '1000'] });
     window.exec = performance.now() - t;
+    t = performance.now();
+    await c.request('process.kill', { id, processId: 'e', signal: 'SIGKILL' });
+    window.processKill = performance.now() - t;
+    t = performance.now();
+    await c.request('container.update', { id, resources: { pidsLimit: UPDATED_PIDS_LIMIT } });
+    window.update = performance.now() - t;
     t = performance.now();
     await c.request('container.pause', { id });
     window.pause = performance.now() - t;
@@ -100,6 +109,7 @@ async function killRounds(d: DaemonHandle, seed: number): Promise<void> {
     if (op !== 'create') await c.request('container.create', { id, bundle });
     if (op !== 'create' && op !== 'start') await c.request('container.start', { id });
     if (op === 'resume') await c.request('container.pause', { id });
+    if (op === 'processKill') await c.request('process.exec', { id, processId: 'e', args: ['/bin/sleep', '1000'] });
     const calls: Record<Op, (cl: Client) => Promise<unknown>> = {
       create: (cl) => cl.request('container.create', { id, bundle }),
       start: (cl) => cl.request('container.start', { id }),
@@ -108,6 +118,8 @@ async function killRounds(d: DaemonHandle, seed: number): Promise<void> {
       pause: (cl) => cl.request('container.pause', { id }),
       resume: (cl) => cl.request('container.resume', { id }),
       kill: (cl) => cl.request('container.kill', { id, signal: 'SIGKILL' }),
+      processKill: (cl) => cl.request('process.kill', { id, processId: 'e', signal: 'SIGKILL' }),
+      update: (cl) => cl.request('container.update', { id, resources: { pidsLimit: UPDATED_PIDS_LIMIT } }),
     };
     const call = calls[op];
     const delayMs = Math.round(rnd() * window[op] * 1.3);
@@ -188,6 +200,30 @@ async function killRounds(d: DaemonHandle, seed: number): Promise<void> {
         }
         const exit = await c.request('container.wait', { id, timeoutMs: 10_000 });
         assert.equal(exit.exitStatus, 137, `${where}: the SIGKILL's exit code`);
+        break;
+      }
+      case 'processKill': {
+        assert.ok(!(got instanceof CorralError), `${where}: the container was lost`);
+        assert.equal(got.state, 'running', `${where}: the exec's signal reached the container`);
+        const p = got.processes.find((x) => x.id === 'e');
+        assert.ok(p, `${where}: the exec was lost`);
+        happened = p.state === 'exited';
+        if (!happened) {
+          assert.equal(p.state, 'running', where);
+          await c.request('process.kill', { id, processId: 'e', signal: 'SIGKILL' }).catch((e: unknown) => assert.equal((e as CorralError).reason, 'invalid_state', `${where}: ${e}`));
+        }
+        const exit = await c.request('process.wait', { id, processId: 'e', timeoutMs: 10_000 });
+        assert.equal(exit.exitStatus, 137, `${where}: the exec's SIGKILL exit code`);
+        break;
+      }
+      case 'update': {
+        assert.ok(!(got instanceof CorralError), `${where}: the container was lost`);
+        assert.equal(got.state, 'running', where);
+        happened = (await c.request('container.stats', { id })).pids.limit === UPDATED_PIDS_LIMIT;
+        if (!happened) {
+          await calls.update(c);
+          assert.equal((await c.request('container.stats', { id })).pids.limit, UPDATED_PIDS_LIMIT, `${where}, after the retry`);
+        }
         break;
       }
     }
@@ -361,14 +397,14 @@ test('while corrald is down: an exit, a killed conmon, runc delete -f, a torn an
   report('faults.away', { cases: ['exit while down', 'conmon killed, process runs', 'conmon and process killed', 'runc delete -f', 'garbage state.json', 'truncated state.json'].length });
 });
 
-test('disk full under --root: the call fails clearly, nothing recorded is lost, corrald stays up', async () => {
+for (const where of ['root', 'state'] as const) test(`disk full under --${where}: the call fails clearly, nothing recorded is lost, corrald stays up`, async () => {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'corral-test-'));
-  const root = path.join(dir, 'root');
-  await fsp.mkdir(root);
-  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m,mode=0700', 'tmpfs', root], { encoding: 'utf8' });
+  const full = path.join(dir, where);
+  await fsp.mkdir(full);
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m,mode=0711', 'tmpfs', full], { encoding: 'utf8' });
   assert.equal(m.status, 0, `cannot mount a tmpfs (needs root and CAP_SYS_ADMIN): ${m.stderr}`);
   cleanups.push(() => {
-    spawnSync('umount', ['-l', root]);
+    spawnSync('umount', ['-l', full]);
   });
   const d = await daemon([], dir);
   // the daemon's stop and conmons' open logs must go before the tmpfs can
@@ -389,7 +425,7 @@ test('disk full under --root: the call fails clearly, nothing recorded is lost, 
   const before = (await c.request('container.list', {})).containers;
 
   // fill the disk to the last byte
-  const filler = path.join(root, 'filler');
+  const filler = path.join(full, 'filler');
   const fh = await fsp.open(filler, 'w');
   const chunk = Buffer.alloc(64 * 1024, 1);
   let filled = 0;
@@ -406,16 +442,18 @@ test('disk full under --root: the call fails clearly, nothing recorded is lost, 
   await fh.close();
 
   const errs: Record<string, string> = {};
-  const full = uid('full');
-  const e1 = await rejection(c.request('container.create', { id: full, bundle: sleeper }));
+  const newId = uid('full');
+  const e1 = await rejection(c.request('container.create', { id: newId, bundle: sleeper }));
   errs.create = `${e1.reason}: ${e1.message}`;
   assert.equal(e1.reason, 'unavailable', 'a full disk is the host\'s state, not an internal error');
   assert.match(e1.message, /is full/, 'the error says the disk is full');
-  await rejectsWith(c.request('container.get', { id: full }), 'not_found');
-  assert.equal(runcState(d.state, full), undefined, 'a failed create leaves no runc container');
+  await rejectsWith(c.request('container.get', { id: newId }), 'not_found');
+  assert.equal(runcState(d.state, newId), undefined, 'a failed create leaves no runc container');
   const e2 = await rejection(c.request('process.exec', { id: kept[0], processId: 'x', args: ['/bin/true'] }));
   errs.exec = `${e2.reason}: ${e2.message}`;
+  assert.equal(e2.reason, 'unavailable', e2.message);
   assert.match(e2.message, /ENOSPC|no space/i);
+  assert.match(e2.message, /free space and retry/);
   assert.equal((await c.request('container.get', { id: kept[0] })).processes.some((p) => p.id === 'x'), false);
   // start writes state.json after runc start: whatever it answers must match what runc did, and be reported
   const starts: string[] = [];
@@ -448,11 +486,11 @@ test('disk full under --root: the call fails clearly, nothing recorded is lost, 
 
   // room again: work goes on
   await fsp.rm(filler);
-  await c.request('container.create', { id: full, bundle: sleeper, start: true });
+  await c.request('container.create', { id: newId, bundle: sleeper, start: true });
   await c.request('process.exec', { id: kept[0], processId: 'x', args: ['/bin/true'] });
   for (const x of (await c.request('container.list', {})).containers) await c.request('container.delete', { id: x.id, force: true });
   await assertConsistent(d, c, 'after cleaning up');
-  report('faults.diskfull', { tmpfsBytes: 4 * 1024 * 1024, filledBytes: filled, errors: errs });
+  report(`faults.diskfull.${where}`, { tmpfsBytes: 4 * 1024 * 1024, filledBytes: filled, errors: errs });
 });
 
 test('runtime or monitor missing or failing: a clear error for that call, corrald stays up', async () => {
