@@ -29,9 +29,14 @@ export interface RuncStats {
   pids: { current: number; limit: number };
 }
 
+/** A full or read-only disk under --state (runc's root, its logs, conmon's pid files). */
+const HOST_DISK = /no space left on device|disk quota exceeded|read-only file system/;
+
 /** Maps what runc said to one of corral's error reasons; pure, table-tested. */
 export function classifyRuntimeError(message: string): ErrorReason {
   const m = message.toLowerCase();
+  // the host's state, as for corrald's own writes (server/rpc-errors.ts): whatever else runc then failed at
+  if (HOST_DISK.test(m)) return 'unavailable';
   if (/container .*does not exist|container does not exist|not exist/.test(m)) return 'not_found';
   if (/not running|is not paused|container not paused|already paused|is paused|cannot (start|pause|resume|exec)|process already finished|container is stopped|cannot kill|not created|not stopped|still running/.test(m)) return 'invalid_state';
   if (/no such file or directory.*(criu)|criu|cgroup.*not (supported|mounted)|not supported/.test(m)) return 'unavailable';
@@ -57,7 +62,8 @@ export function lastRuntimeMessage(output: string): string {
 export function runtimeError(what: string, message: string, cause?: unknown): CorralError {
   const reason = classifyRuntimeError(message);
   const text = message || 'no message';
-  return new CorralError(reason, `${what}: ${text}`, { data: { stderr: text }, cause });
+  const hint = HOST_DISK.test(text.toLowerCase()) ? "; the disk under corrald's --root or --state is full or read-only: free space and retry" : '';
+  return new CorralError(reason, `${what}: ${text}${hint}`, { data: { stderr: text }, cause });
 }
 
 export class Runc {

@@ -36,6 +36,10 @@ describe('classifyRuntimeError: runc 1.1.5 messages', () => {
     ['cannot delete container web that is not stopped: running', 'invalid_state'],
     ['cannot delete container web that is not stopped: paused', 'invalid_state'],
     ['container still running', 'invalid_state'],
+    // a full disk under --state is the host's state, whatever runc was doing
+    ['exec failed: write /run/corral/containers/web/x/.pid: no space left on device', 'unavailable'],
+    ['Failed to write to log, write /run/corral/containers/web/init/runc.log: no space left on device', 'unavailable'],
+    ['open /run/corral/runc/web/state.json: read-only file system', 'unavailable'],
     // missing files are not missing containers
     ['runc create failed: invalid rootfs: stat /b/rootfs: no such file or directory', 'runtime_error'],
     ['runc create failed: chdir /nobundle: no such file or directory', 'runtime_error'],
