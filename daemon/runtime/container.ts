@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ContainerT, ContainerStateT, ProcessT, ResourcesT } from '../../shared/api.js';
-import { CONTAINER_RECORD_NAME, INIT_PROCESS } from '../../shared/api.js';
+import { INIT_PROCESS } from '../../shared/api.js';
 import { CorralError, errors } from '../../shared/errors.js';
 import { launchConmon } from '../oci/conmon.js';
 import type { Runc, RuncStats, RuncStatus } from '../oci/runc.js';
@@ -256,9 +256,6 @@ export class Container {
 
   async exec(o: ExecOptions): Promise<ProcessRecordT> {
     this.check('exec');
-    if (o.processId === CONTAINER_RECORD_NAME) {
-      throw new CorralError('invalid_params', `process id ${o.processId} is reserved for the container's own record; choose another`);
-    }
     if (this.processes.has(o.processId)) throw errors.alreadyExists(`process ${o.processId} in container ${this.id}`);
     const base = this.init!.spec;
     const spec: OciProcessT = {
