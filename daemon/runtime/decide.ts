@@ -70,6 +70,8 @@ export function containerState(initExited: boolean, runc: RuncStatus): Container
 
 export const EXIT_UNKNOWN = 255;
 export const REASON_MONITOR_LOST = 'monitor (conmon) died without writing an exit code';
+/** conmon writes the exit code under --root first and gives up when it cannot: name the cause. */
+export const REASON_MONITOR_DISK_FULL = 'monitor (conmon) could not write the exit code: the disk under corrald\'s --root was full';
 export const REASON_REBOOT = 'the host rebooted while the process ran';
 
 export interface ProcessFacts {

@@ -64,6 +64,12 @@ export async function readIfExists(file: string): Promise<string | undefined> {
   }
 }
 
+/** Whether the file system holding DIR has no block left, even for root (the writers here all run as root). */
+export async function diskFull(dir: string): Promise<boolean> {
+  const st = await fs.statfs(dir).catch(() => undefined);
+  return st !== undefined && st.bfree === 0;
+}
+
 export async function exists(file: string): Promise<boolean> {
   try {
     await fs.lstat(file);

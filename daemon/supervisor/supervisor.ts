@@ -10,7 +10,8 @@ import { INIT_PROCESS } from '../../shared/api.js';
 import { CorralError, errors } from '../../shared/errors.js';
 import type { RuncStats } from '../oci/runc.js';
 import { Container, type ExecOptions, type ProcessRecordT, type RuntimeDeps } from '../runtime/container.js';
-import { EXIT_UNKNOWN, REASON_MONITOR_LOST } from '../runtime/decide.js';
+import { EXIT_UNKNOWN, REASON_MONITOR_DISK_FULL, REASON_MONITOR_LOST } from '../runtime/decide.js';
+import { diskFull } from '../runtime/files.js';
 import { isSameProcess } from '../runtime/procinfo.js';
 import { SIGKILL, toSignalNumber } from '../runtime/signals.js';
 import type { EventBus, NewEvent } from './events.js';
@@ -43,7 +44,7 @@ export class Supervisor {
   /** Exits noted in memory whose records are being written. */
   private saving = new Set<string>();
   /** Exits whose records could not be written (disk full, I/O error): retried by reconcile. */
-  private unsaved = new Set<string>();
+  private unsaved = new Map<string, { id: string; processId: string }>();
   private reconciling = false;
   private timers: NodeJS.Timeout[] = [];
   private lastRuncReconcile = 0;
@@ -322,6 +323,7 @@ export class Supervisor {
     const p = c.processes.get(processId);
     if (!p || p.exitStatus !== undefined) return;
     const pid = p.pid;
+    if (reason === REASON_MONITOR_LOST && (await diskFull(this.deps.layout.containerDir(c.id)))) reason = REASON_MONITOR_DISK_FULL;
     const oom = processId === INIT_PROCESS && (await c.oomKilled(processId));
     c.noteExit(processId, status, reason);
     if (!alreadyReported) {
@@ -335,7 +337,7 @@ export class Supervisor {
       await c.saveExit(processId);
     } catch (err) {
       // the exit is known: waiters get it now; conmon's exit file keeps it for a restart, and reconcile retries the write
-      this.unsaved.add(key);
+      this.unsaved.set(key, { id: c.id, processId });
       this.log.error({ id: c.id, processId, err }, 'cannot write the exit record; the reconcile loop retries');
     } finally {
       this.saving.delete(key);
@@ -396,8 +398,7 @@ export class Supervisor {
   }
 
   private async retryUnsaved(): Promise<void> {
-    for (const key of [...this.unsaved]) {
-      const [id, processId] = key.split('\0') as [string, string];
+    for (const [key, { id, processId }] of [...this.unsaved]) {
       const c = this.containers.get(id);
       if (!c?.processes.has(processId)) {
         this.unsaved.delete(key);

@@ -422,6 +422,8 @@ for (const where of ['root', 'state'] as const) test(`disk full under --${where}
   }
   const created = uid('created');
   await c.request('container.create', { id: created, bundle: sleeper });
+  // a process that will exit while the disk is full
+  await c.request('process.exec', { id: kept[1], processId: 'dying', args: ['/bin/sleep', '1000'] });
   const before = (await c.request('container.list', {})).containers;
 
   // fill the disk to the last byte
@@ -468,6 +470,15 @@ for (const where of ['root', 'state'] as const) test(`disk full under --${where}
   assert.equal(now.state === 'running', e3 === undefined, `start answered ${e3?.message ?? 'ok'} but the container is ${now.state}`);
   await c.request('daemon.version');
   assert.deepEqual(starts, now.state === 'running' ? [created] : [], 'a container.start event exactly when it started');
+  // an exit while the disk is full is reported, and its record is written once there is room. conmon
+  // writes the code under --root first and gives up when it cannot: then the code is unknown, and the
+  // reason says why; with --state full, conmon's --root copy holds the code.
+  await c.request('process.kill', { id: kept[1], processId: 'dying', signal: 'SIGKILL' });
+  const dyingExit = await c.request('process.wait', { id: kept[1], processId: 'dying', timeoutMs: 10_000 });
+  const expectedExit = where === 'root' ? 255 : 137;
+  assert.equal(dyingExit.exitStatus, expectedExit, JSON.stringify(dyingExit));
+  if (where === 'root') assert.match(dyingExit.exitReason ?? '', /disk under corrald's --root was full/);
+  errs.exitWhileFull = `${dyingExit.exitStatus}${dyingExit.exitReason ? `: ${dyingExit.exitReason}` : ''}`;
   await assertConsistent(d, c, 'with the disk full');
   assert.ok((await c.request('daemon.info')).pid > 0, 'corrald still answers');
 
@@ -482,10 +493,14 @@ for (const where of ['root', 'state'] as const) test(`disk full under --${where}
     assert.deepEqual(y.labels, x.labels);
     if (x.id !== created) assert.equal(y.state, x.state);
   }
+  const dying = afterRestart.find((z) => z.id === kept[1])!.processes.find((p) => p.id === 'dying');
+  assert.equal(dying?.exitStatus, expectedExit, 'the exit that happened while the disk was full survives a restart');
   await assertConsistent(d, c, 'after a restart with the disk full');
 
-  // room again: work goes on
+  // room again: work goes on, and the exit's own record is written
   await fsp.rm(filler);
+  const record = path.join(d.root, 'containers', kept[1], 'dying', 'process.json');
+  await until(() => JSON.parse(fs.readFileSync(record, 'utf8')).exitStatus === expectedExit || undefined, 'the exit record to be written once there is room');
   await c.request('container.create', { id: newId, bundle: sleeper, start: true });
   await c.request('process.exec', { id: kept[0], processId: 'x', args: ['/bin/true'] });
   for (const x of (await c.request('container.list', {})).containers) await c.request('container.delete', { id: x.id, force: true });
