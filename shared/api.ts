@@ -372,6 +372,10 @@ export const notifications = {
     processId: Id,
     line: LogLine.optional(),
     end: z.boolean().optional().describe('the process exited or the container went away: no more lines'),
+    overflow: z
+      .boolean()
+      .optional()
+      .describe('with end: the client read too slowly and the follow was ended; ask again with process.logs (tail, follow)'),
   }),
   'events.overflow': z.object({
     subscription: SubscriptionId,

@@ -27,9 +27,12 @@ export function eventMethods({ sup }: DaemonContext): Pick<Handlers, 'events.sub
         let open = true;
         let lastSeq = p.since ?? seq;
         const buffered: EventT[] = [];
+        // the replay and snapshot are written at once, however fast the client reads: what they
+        // add to the backlog is allowed on top of the cap, which is for a reader that falls behind
+        let allowance = 0;
         const send = (event: EventT) => {
           if (!open) return;
-          if (ctx.conn.backlog > SUBSCRIBER_BACKLOG_BYTES) {
+          if (ctx.conn.backlog > SUBSCRIBER_BACKLOG_BYTES + allowance) {
             ctx.conn.notify('events.overflow', { subscription, lastSeq });
             ctx.conn.removeSubscription(subscription);
             return;
@@ -38,7 +41,12 @@ export function eventMethods({ sup }: DaemonContext): Pick<Handlers, 'events.sub
           ctx.conn.notify('event', { subscription, event });
         };
         const unlisten = sup.bus.listen((e) => {
-          if (!wanted(e)) return;
+          if (!wanted(e)) {
+            // everything wanted before it has been sent (live sends are synchronous): a resume from
+            // here misses nothing, and does not fall out of the history while the filter skips events
+            if (live && open) lastSeq = e.seq;
+            return;
+          }
           if (live) send(e);
           else buffered.push(e);
         });
@@ -46,8 +54,11 @@ export function eventMethods({ sup }: DaemonContext): Pick<Handlers, 'events.sub
           id: subscription,
           activate: () => {
             live = true;
+            const before = ctx.conn.backlog;
+            allowance = Infinity;
             for (const e of [...first, ...buffered]) send(e);
             buffered.length = 0;
+            allowance = Math.max(0, ctx.conn.backlog - before);
           },
           close: () => {
             open = false;

@@ -2,7 +2,8 @@
 // container. A followed log is a subscription of the connection: lines arrive
 // as process.log notifications after the reply, and a last one with end: true
 // when the process has exited and its log is drained.
-import { INIT_PROCESS } from '../../shared/api.js';
+import { INIT_PROCESS, type LogLineT } from '../../shared/api.js';
+import { SUBSCRIBER_BACKLOG_BYTES } from '../server/connection.js';
 import { LogFollower, readLog } from '../supervisor/logs.js';
 import type { DaemonContext, Handlers } from './types.js';
 
@@ -29,9 +30,19 @@ export function processMethods({ sup }: DaemonContext): Pick<Handlers, ProcessMe
       const { lines, offset, pending } = await readLog(file, { stream: p.stream, tail: p.tail });
       if (!p.follow) return { lines };
       const sub = ctx.conn.addSubscription((subscription) => {
-        const send = (extra: object) => ctx.conn.notify('process.log', { subscription, id: p.id, processId, ...extra });
-        const follower = new LogFollower(file, offset, p.stream, (line) => send({ line }), pending);
         let open = true;
+        const send = (extra: object) => ctx.conn.notify('process.log', { subscription, id: p.id, processId, ...extra });
+        const sendLine = (line: LogLineT) => {
+          if (!open) return;
+          // a reader that falls behind a chatty log loses this follow, not its whole connection
+          if (ctx.conn.backlog > SUBSCRIBER_BACKLOG_BYTES) {
+            send({ end: true, overflow: true });
+            ctx.conn.removeSubscription(subscription);
+            return;
+          }
+          send({ line });
+        };
+        const follower = new LogFollower(file, offset, p.stream, sendLine, pending);
         const withdraw = new AbortController();
         return {
           id: subscription,

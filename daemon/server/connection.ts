@@ -3,7 +3,8 @@
 // client that sends faster than it reads is paused once too many of its
 // requests are in flight; a subscriber that does not read gets one
 // events.overflow and loses the subscription, never stalling anyone else; a
-// client that stops reading replies altogether is disconnected. On half-close
+// client that stops reading replies altogether is disconnected; a reply too
+// large to be taken is answered with limit_exceeded instead. On half-close
 // every request already read is still answered, and the socket is closed once
 // no subscription streams to it any more.
 import type net from 'node:net';
@@ -21,6 +22,8 @@ export const MAX_IN_FLIGHT = 128;
 export const SUBSCRIBER_BACKLOG_BYTES = 4 * 1024 * 1024;
 /** Unread bytes of replies after which a client that never reads is cut off. */
 export const HARD_BACKLOG_BYTES = 64 * 1024 * 1024;
+/** The largest reply, a batch's included: anything larger could never be taken within HARD_BACKLOG_BYTES. */
+export const MAX_REPLY_BYTES = HARD_BACKLOG_BYTES / 2;
 
 export interface ConnectionOptions {
   id: number;
@@ -34,15 +37,45 @@ export interface ConnectionOptions {
 
 let nextSubscription = 1;
 
-export class Connection implements ConnectionApi {
+/**
+ * What one call (a request, or a whole batch) sees of its connection: the
+ * subscriptions it makes start once its own reply is written, never on
+ * another call's reply.
+ */
+class CallScope implements ConnectionApi {
+  readonly created: Subscription[] = [];
+  readonly ctx: CallContext;
+
+  constructor(private readonly conn: Connection, readOnly: boolean) {
+    this.ctx = { connId: conn.id, readOnly, conn: this };
+  }
+  get id(): number {
+    return this.conn.id;
+  }
+  get backlog(): number {
+    return this.conn.backlog;
+  }
+  notify(method: string, params: unknown): void {
+    this.conn.notify(method, params);
+  }
+  addSubscription(make: (id: string) => Subscription): Subscription {
+    const sub = this.conn.addSubscription(make);
+    this.created.push(sub);
+    return sub;
+  }
+  removeSubscription(id: string): boolean {
+    return this.conn.removeSubscription(id);
+  }
+}
+
+export class Connection {
   readonly id: number;
   private readonly splitter: LineSplitter;
   private readonly subs = new Map<string, Subscription>();
-  private readonly toActivate: Subscription[] = [];
+  /** Requests being handled; a batch counts as many as it holds. */
   private inFlight = 0;
   private ended = false;
   private closed = false;
-  private readonly ctx: CallContext;
 
   constructor(
     private readonly socket: net.Socket,
@@ -50,7 +83,6 @@ export class Connection implements ConnectionApi {
   ) {
     this.id = o.id;
     this.splitter = new LineSplitter(o.maxMessageBytes);
-    this.ctx = { connId: o.id, readOnly: o.readOnly, conn: this };
     socket.on('data', (chunk: Buffer) => this.onFrames(this.splitter.push(chunk)));
     socket.on('end', () => {
       this.ended = true;
@@ -70,6 +102,8 @@ export class Connection implements ConnectionApi {
   }
 
   addSubscription(make: (id: string) => Subscription): Subscription {
+    // the client left while the call was being handled (a log read, say): nothing may stream to nobody
+    if (this.closed) throw new CorralError('unavailable', 'the connection closed before the subscription could start; subscribe again');
     if (this.subs.size >= this.o.maxSubscriptions) {
       throw new CorralError('limit_exceeded', `this connection already has ${this.subs.size} subscriptions (the limit, --max-subscriptions); end one with events.unsubscribe`, {
         data: { limit: this.o.maxSubscriptions },
@@ -77,7 +111,6 @@ export class Connection implements ConnectionApi {
     }
     const sub = make(`s${nextSubscription++}`);
     this.subs.set(sub.id, sub);
-    this.toActivate.push(sub);
     return sub;
   }
 
@@ -112,6 +145,7 @@ export class Connection implements ConnectionApi {
   }
 
   private handle(msg: unknown): void {
+    const call = new CallScope(this, this.o.readOnly);
     if (Array.isArray(msg)) {
       if (msg.length === 0 || msg.length > MAX_BATCH) {
         const e =
@@ -121,17 +155,33 @@ export class Connection implements ConnectionApi {
         this.write(JSON.stringify(createJSONRPCErrorResponse(null, e.code, e.message, e.data)));
         return;
       }
-      this.track(Promise.all(msg.map((r) => this.o.dispatcher.handle(r, this.ctx))).then((rs) => {
-        const out = rs.filter((r): r is JSONRPCResponse => r !== null);
-        return out.length ? JSON.stringify(out) : null;
-      }));
+      // each answer is encoded as it comes, so a batch holds text within MAX_REPLY_BYTES, not 64 results
+      const parts: string[] = [];
+      let held = 0;
+      const answers = msg.map((r) =>
+        this.o.dispatcher.handle(r, call.ctx).then((res) => {
+          if (!res) return;
+          const text = encode(res, MAX_REPLY_BYTES - held);
+          held += text.length;
+          parts.push(text);
+        }),
+      );
+      this.track(
+        Promise.all(answers).then(() => (parts.length ? `[${parts.join(',')}]` : null)),
+        msg.length,
+        call,
+      );
       return;
     }
-    this.track(this.o.dispatcher.handle(msg, this.ctx).then((r) => (r ? JSON.stringify(r) : null)));
+    this.track(
+      this.o.dispatcher.handle(msg, call.ctx).then((r) => (r ? encode(r, MAX_REPLY_BYTES) : null)),
+      1,
+      call,
+    );
   }
 
-  private track(reply: PromiseLike<string | null>): void {
-    this.inFlight++;
+  private track(reply: PromiseLike<string | null>, requests: number, call: CallScope): void {
+    this.inFlight += requests;
     if (this.inFlight >= MAX_IN_FLIGHT) this.socket.pause();
     Promise.resolve(reply)
       .then(
@@ -141,19 +191,12 @@ export class Connection implements ConnectionApi {
         (err) => this.o.log.error({ err, conn: this.id }, 'request failed outside its handler'),
       )
       .finally(() => {
-        this.inFlight--;
-        this.activateSubscriptions();
+        this.inFlight -= requests;
+        // the reply that created them is on the wire (write order is wire order): they may start
+        for (const sub of call.created) if (this.subs.has(sub.id)) sub.activate();
         if (this.inFlight < MAX_IN_FLIGHT / 2 && !this.ended && !this.closed) this.socket.resume();
         this.maybeFinish();
       });
-  }
-
-  /** Subscriptions start after the reply that created them is written (write order is wire order). */
-  private activateSubscriptions(): void {
-    while (this.toActivate.length) {
-      const sub = this.toActivate.shift()!;
-      if (this.subs.has(sub.id)) sub.activate();
-    }
   }
 
   private write(text: string): void {
@@ -177,4 +220,22 @@ export class Connection implements ConnectionApi {
     this.subs.clear();
     this.o.onClose();
   }
+}
+
+/** One response as a line, or, past ROOM bytes (or past what a string can hold), the same id's limit_exceeded. */
+function encode(r: JSONRPCResponse, room: number): string {
+  try {
+    const text = JSON.stringify(r);
+    if (text.length <= room) return text;
+  } catch {
+    // RangeError: longer than a string can be
+  }
+  return JSON.stringify(tooLarge(r.id));
+}
+
+function tooLarge(id: JSONRPCResponse['id']): JSONRPCResponse {
+  const e = new CorralError('limit_exceeded', `the reply is over ${MAX_REPLY_BYTES} bytes; ask for less (process.logs with tail or stream, fewer requests per batch)`, {
+    data: { limit: MAX_REPLY_BYTES },
+  });
+  return createJSONRPCErrorResponse(id, e.code, e.message, e.data);
 }

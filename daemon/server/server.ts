@@ -78,7 +78,8 @@ export class ApiServer {
       // a client gone before the refusal is written (EPIPE, ECONNRESET) is no error of the daemon's
       socket.on('error', () => {});
       const e = new CorralError('limit_exceeded', `corrald already serves ${this.sockets.size} connections (--max-connections); close some and retry`);
-      socket.end(JSON.stringify(createJSONRPCErrorResponse(null, e.code, e.message, e.data)) + '\n');
+      // destroyed once written: a refused client that never hangs up must not keep a descriptor past the limit
+      socket.end(JSON.stringify(createJSONRPCErrorResponse(null, e.code, e.message, e.data)) + '\n', () => socket.destroy());
       return;
     }
     this.sockets.add(socket);

@@ -75,9 +75,18 @@ export class EventBus {
     return event;
   }
 
-  /** Events with a seq greater than SINCE; invalid_state when the history no longer reaches back that far. */
+  /**
+   * Events with a seq greater than SINCE; invalid_state when the history no
+   * longer reaches back that far, or when SINCE is ahead of it (a history
+   * lost with events.log starts again at 1: the client would skip every new
+   * event until the count caught up).
+   */
   since(since: number): EventT[] {
-    if (since > this.seq) return [];
+    if (since > this.seq) {
+      throw new CorralError('invalid_state', `since ${since} is ahead of corrald's history (the last seq is ${this.seq}; its events.log was reset); subscribe with snapshot: true to start over`, {
+        data: { lastSeq: this.seq },
+      });
+    }
     if (since < this.oldestSeq - 1) {
       throw new CorralError('invalid_state', `events after seq ${since} are no longer kept (the oldest is ${this.oldestSeq}); subscribe with snapshot: true to start over`, {
         data: { oldestSeq: this.oldestSeq },

@@ -68,17 +68,22 @@ describe('EventBus', () => {
       [7, [8, 9, 10]],
       [9, [10]],
       [10, []],
-      [11, []],
-      [1000, []],
     ];
     for (const [since, expected] of cases) assert.deepEqual(seqs(bus.since(since)), expected, `since ${since}`);
     bus.close();
   });
 
-  test('since on an empty bus: 0 is fine (nothing yet), beyond is empty', () => {
+  test('since ahead of the history (events.log reset) is invalid_state with data.lastSeq, never a silent gap', () => {
     const bus = open(newFile(), 10);
-    assert.deepEqual(bus.since(0), []);
-    assert.deepEqual(bus.since(5), []);
+    assert.deepEqual(bus.since(0), [], '0 on an empty bus: nothing yet');
+    emitMany(bus, 3);
+    for (const since of [4, 5, 1000]) {
+      assert.throws(
+        () => bus.since(since),
+        (err: unknown) => err instanceof CorralError && err.reason === 'invalid_state' && err.data.lastSeq === 3 && /snapshot: true/.test(err.message),
+        `since ${since}`,
+      );
+    }
     bus.close();
   });
 
