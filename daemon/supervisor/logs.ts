@@ -49,8 +49,44 @@ export interface LogQuery {
   tail?: number;
 }
 
-/** PENDING holds the partial chunks at the offset: a follower starting there needs them to finish those lines. */
-export async function readLog(file: string, q: LogQuery): Promise<{ lines: LogLineT[]; offset: number; pending: Map<string, Chunk> }> {
+/** The first window a tail reads from the end of a log; it grows fourfold until it holds the lines asked for. */
+export const TAIL_FIRST_READ_BYTES = 64 * 1024;
+/** Log reads at once, daemon-wide: each may hold MAX_LOG_READ_BYTES several times over (bytes, text, lines). */
+export const MAX_CONCURRENT_LOG_READS = 2;
+
+/** A counting gate: at most N tasks run, the rest wait in order. */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+  constructor(n: number) {
+    this.free = n;
+  }
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
+
+const logReads = new Slots(MAX_CONCURRENT_LOG_READS);
+
+/**
+ * The lines of a log for process.logs. PENDING holds the partial chunks at
+ * OFFSET (the end of the whole lines read): a follower starting there needs
+ * them to finish those lines. A tail reads from the end only as far as it
+ * needs; anything else reads at most the last MAX_LOG_READ_BYTES.
+ */
+export function readLog(file: string, q: LogQuery): Promise<{ lines: LogLineT[]; offset: number; pending: Map<string, Chunk> }> {
+  return logReads.run(() => readLogNow(file, q));
+}
+
+async function readLogNow(file: string, q: LogQuery): Promise<{ lines: LogLineT[]; offset: number; pending: Map<string, Chunk> }> {
   let fh: fsp.FileHandle;
   try {
     fh = await fsp.open(file, 'r');
@@ -60,19 +96,23 @@ export async function readLog(file: string, q: LogQuery): Promise<{ lines: LogLi
   }
   try {
     const { size } = await fh.stat();
-    const start = Math.max(0, size - MAX_LOG_READ_BYTES);
-    const buf = Buffer.alloc(size - start);
-    await fh.read(buf, 0, buf.length, start);
-    let text = buf.toString('utf8');
-    // only whole lines: the last one may still be being written
-    const lastNl = text.lastIndexOf('\n');
-    text = lastNl < 0 ? '' : text.slice(0, lastNl + 1);
-    if (start > 0) text = text.slice(text.indexOf('\n') + 1);
-    const pending = new Map<string, Chunk>();
-    let lines = parseLog(text, pending);
-    if (q.stream) lines = lines.filter((l) => l.stream === q.stream);
-    if (q.tail !== undefined) lines = q.tail === 0 ? [] : lines.slice(-q.tail);
-    return { lines, offset: start + Buffer.byteLength(text), pending };
+    for (let window = q.tail === undefined ? MAX_LOG_READ_BYTES : TAIL_FIRST_READ_BYTES; ; window *= 4) {
+      const start = Math.max(0, size - Math.min(window, MAX_LOG_READ_BYTES));
+      const buf = Buffer.alloc(size - start);
+      await fh.read(buf, 0, buf.length, start);
+      // only whole lines: the last one may still be being written
+      const whole = buf.subarray(0, buf.lastIndexOf(0x0a) + 1);
+      // a window that starts mid-line drops that line's head
+      const text = (start > 0 ? whole.subarray(whole.indexOf(0x0a) + 1) : whole).toString('utf8');
+      const pending = new Map<string, Chunk>();
+      let lines = parseLog(text, pending);
+      if (q.stream) lines = lines.filter((l) => l.stream === q.stream);
+      // one line more than asked: the first may be the end of a longer line cut by the window
+      const enough = q.tail === undefined || start === 0 || window >= MAX_LOG_READ_BYTES || lines.length > q.tail;
+      if (!enough) continue;
+      if (q.tail !== undefined) lines = q.tail === 0 ? [] : lines.slice(-q.tail);
+      return { lines, offset: start + whole.length, pending };
+    }
   } finally {
     await fh.close();
   }

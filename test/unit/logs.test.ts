@@ -142,6 +142,38 @@ describe('readLog', () => {
     assert.deepEqual(await readLog(newFile(`${T1} stdout F no newline`), {}), { lines: [], offset: 0, pending: new Map() });
     assert.deepEqual(await readLog(newFile(''), {}), { lines: [], offset: 0, pending: new Map() });
   });
+
+  // a log bigger than one read: 20 MiB of numbered lines, a stderr line every 1,000th
+  const bigLog = () => {
+    const rows: string[] = [];
+    let bytes = 0;
+    for (let i = 0; bytes < 20 * 1024 * 1024; i++) {
+      const row = `${T1} ${i % 1000 === 999 ? 'stderr' : 'stdout'} F line ${i} ${'.'.repeat(60)}\n`;
+      rows.push(row);
+      bytes += row.length;
+    }
+    return { file: newFile(rows.join('')), count: rows.length, size: bytes };
+  };
+
+  test('a tail of a big log reads from its end: the last lines, of the asked stream, with the offset at its end', async () => {
+    const { file, count, size } = bigLog();
+    const r = await readLog(file, { tail: 3 });
+    assert.deepEqual(r.lines.map((l) => l.text.split(' ')[1]), [String(count - 3), String(count - 2), String(count - 1)]);
+    assert.equal(r.offset, size);
+    // stderr is one line in 1,000: the window must grow past its first 64 KiB to find five
+    const e = await readLog(file, { tail: 5, stream: 'stderr' });
+    assert.equal(e.lines.length, 5);
+    assert.ok(e.lines.every((l) => l.stream === 'stderr'));
+    assert.equal(e.offset, size);
+  });
+
+  test('without a tail a big log is read from its last MAX_LOG_READ_BYTES, and the offset is still its end', async () => {
+    const { file, count, size } = bigLog();
+    const r = await readLog(file, {});
+    assert.equal(r.offset, size, 'a follower starting here sees no line twice');
+    assert.equal(r.lines.at(-1)!.text.split(' ')[1], String(count - 1));
+    assert.ok(r.lines.length < count);
+  });
 });
 
 /** Resolves once COND holds; fails after a generous deadline (a liveness bound, not a timing assertion). */
