@@ -68,6 +68,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
     }
     const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined || value === '') throw usage(`--${name} needs a value (${spec.value})`);
+    // `--socket --state=/x` is a forgotten value, not a socket named "--state=/x"
+    if (eq < 0 && value.startsWith('--')) throw usage(`--${name} needs a value (${spec.value}), got the flag ${value}; write --${name}=${value} if that is the value`);
     values.set(name, value);
   }
   const get = (name: string) => values.get(name) ?? flags.find((f) => f.name === name)!.default;
@@ -86,14 +88,21 @@ export function parseArgs(argv: string[]): ParsedArgs {
   if (root === state) throw usage('--root and --state must be different folders');
   const logLevel = get('log-level');
   if (!LEVELS.includes(logLevel)) throw usage(`--log-level must be one of ${LEVELS.join(', ')}`);
-  const roSocket = values.get('ro-socket');
+  const socketPath = (name: string) => {
+    const v = values.get(name)!;
+    if (!path.isAbsolute(v)) throw usage(`--${name} must be an absolute path, got "${v}"`);
+    return path.resolve(v);
+  };
+  const socket = values.has('socket') ? socketPath('socket') : path.join(state, 'corrald.sock');
+  const roSocket = values.get('ro-socket') === 'none' ? null : values.has('ro-socket') ? socketPath('ro-socket') : path.join(state, 'corrald-ro.sock');
+  if (socket === roSocket) throw usage('--socket and --ro-socket must be different files');
   return {
     kind: 'run',
     config: {
       root,
       state,
-      socket: values.has('socket') ? path.resolve(values.get('socket')!) : path.join(state, 'corrald.sock'),
-      roSocket: roSocket === 'none' ? null : roSocket ? path.resolve(roSocket) : path.join(state, 'corrald-ro.sock'),
+      socket,
+      roSocket,
       group: get('group'),
       roGroup: get('ro-group'),
       runtime: get('runtime'),

@@ -122,12 +122,16 @@ export class Client extends EventEmitter {
       this.emit('notification', m.method, m.params);
       return;
     }
-    const entry = typeof m.id === 'number' ? this.pending.get(m.id) : undefined;
+    let id = typeof m.id === 'number' ? m.id : undefined;
+    // corrald answers a line it could not read (too long, not JSON) with id null: with one request
+    // outstanding that line was it, and its caller must hear so rather than wait forever
+    if (m.id === null && m.error && this.pending.size === 1) id = this.pending.keys().next().value;
+    const entry = id !== undefined ? this.pending.get(id) : undefined;
     if (!entry) {
       if (m.error) this.emit('protocol-error', fromRpcError(m.error as { code: number; message: string }));
       return;
     }
-    this.pending.delete(m.id as number);
+    this.pending.delete(id!);
     if (entry.timer) clearTimeout(entry.timer);
     if (m.error) entry.reject(fromRpcError(m.error as { code: number; message: string; data?: unknown }));
     else entry.resolve(m.result);

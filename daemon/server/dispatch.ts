@@ -42,7 +42,7 @@ export class Dispatcher {
       if (Array.isArray(params)) {
         throw new CorralError('invalid_params', `${name} takes its params as a named object, not an array`, { data: { issues: [{ path: '', message: 'expected an object' }] } });
       }
-      const parsed = spec.params.safeParse(params ?? {});
+      const parsed = spec.params.safeParse(params === undefined ? {} : params);
       if (!parsed.success) throw invalidParams(parsed.error, name);
       const started = performance.now();
       const ms = () => +(performance.now() - started).toFixed(2);
@@ -66,7 +66,7 @@ export class Dispatcher {
   handle(request: unknown, ctx: CallContext): PromiseLike<JSONRPCResponse | null> {
     if (!isRequest(request)) {
       const id = isId((request as { id?: unknown })?.id) ? (request as { id: JSONRPCRequest['id'] }).id! : null;
-      const e = new CorralError('invalid_request', 'not a JSON-RPC 2.0 request: it needs "jsonrpc": "2.0", a string "method" and an optional string or number "id"');
+      const e = new CorralError('invalid_request', 'not a JSON-RPC 2.0 request: it needs "jsonrpc": "2.0", a string "method", an optional string or number "id", params as an object if any, and no "result" or "error"');
       return Promise.resolve(createJSONRPCErrorResponse(id, e.code, e.message, e.data));
     }
     return this.server.receive(request, ctx);
@@ -80,5 +80,13 @@ function isId(id: unknown): boolean {
 function isRequest(r: unknown): r is JSONRPCRequest {
   if (!r || typeof r !== 'object' || Array.isArray(r)) return false;
   const o = r as Record<string, unknown>;
-  return o.jsonrpc === '2.0' && typeof o.method === 'string' && (o.id === undefined || isId(o.id)) && (o.params === undefined || typeof o.params === 'object');
+  // a message with result or error is a response, never a request; params, when present, is a structure (not null)
+  return (
+    o.jsonrpc === '2.0' &&
+    typeof o.method === 'string' &&
+    (o.id === undefined || isId(o.id)) &&
+    (o.params === undefined || (typeof o.params === 'object' && o.params !== null)) &&
+    !('result' in o) &&
+    !('error' in o)
+  );
 }

@@ -1,8 +1,8 @@
 // The one place where errors become JSON-RPC error objects: a CorralError
 // keeps its reason's code (DESIGN.md's table) and data; a zod error becomes
 // invalid_params with data.issues; a full or read-only disk is unavailable;
-// anything else is an internal error whose details go to the log, not to the
-// client.
+// anything else is an internal error: the client gets its one-line message
+// (the admin reading it is the one who can act), the log gets the stack.
 import { z } from 'zod';
 import { CorralError, type ParamIssue } from '../../shared/errors.js';
 

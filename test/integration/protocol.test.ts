@@ -181,3 +181,22 @@ test("the README's socat examples work as written", async () => {
   }
   assert.ok(execFileSync('socat', ['-V'], { encoding: 'utf8' }).includes('socat'));
 });
+
+test('responses sent as requests and null params are -32600 with a reason; a client whose only request was too long hears why', async () => {
+  const p = await RawPeer.connect(d.socket);
+  await p.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'daemon.version', result: 1 }) + '\n');
+  await p.send(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'daemon.version', params: null }) + '\n');
+  for (const id of [1, 2]) {
+    const r = (await p.next()) as { id: number; error: { code: number; data: { reason: string } } };
+    assert.equal(r.id, id);
+    assert.equal(r.error.code, -32600);
+    assert.equal(r.error.data.reason, 'invalid_request');
+  }
+  p.close();
+  // --max-message-bytes is 4096 here: the answer to the long line has id null, and is the request's
+  const c = await Client.connect(d.socket);
+  const err = await c.request('container.create', { id: uid(), bundle: '/x', labels: { big: 'y'.repeat(8000) } }).catch((e: unknown) => e);
+  assert.equal((err as { reason?: string }).reason, 'limit_exceeded', String(err));
+  assert.ok((await c.request('daemon.version')).version, 'the connection goes on');
+  c.close();
+});
