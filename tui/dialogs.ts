@@ -3,8 +3,9 @@
 // here where they can be tested without a terminal: in the delete
 // confirmation only `y` deletes and Enter or any other key cancels; a running
 // (or paused) container is only deleted, with force, when its id is typed
-// out; the signal picker starts on TERM; exec and create check their input
-// before anything is sent.
+// out; the signal picker starts on TERM and, a kill being as final as a
+// delete, sends only on `y` (Enter cancels there too); exec and create check
+// their input before anything is sent.
 import type { Key } from 'ink';
 import { ID_PATTERN } from '../shared/api.js';
 import { errorText, splitArgs } from './format.js';
@@ -45,10 +46,10 @@ export function dialogKey(d: Dialog, input: string, key: Key): DialogOutcome {
   const cancel = (notice?: string): DialogOutcome => ({ dialog: null, notice });
   switch (d.kind) {
     case 'kill':
-      if (key.escape || input === 'q') return cancel('kill cancelled');
+      if (key.escape || key.return || input === 'q' || input === 'n') return cancel('kill cancelled');
       if (key.upArrow || input === 'k') return stay({ ...d, index: Math.max(0, d.index - 1) });
       if (key.downArrow || input === 'j') return stay({ ...d, index: Math.min(SIGNALS.length - 1, d.index + 1) });
-      if (key.return) return { dialog: null, act: { kind: 'kill', id: d.id, signal: `SIG${SIGNALS[d.index]}`, processId: d.processId } };
+      if (input === 'y' && !key.ctrl && !key.meta) return { dialog: null, act: { kind: 'kill', id: d.id, signal: `SIG${SIGNALS[d.index]}`, processId: d.processId } };
       return stay(d);
     case 'delete':
       if (!d.running) {
@@ -82,7 +83,7 @@ export function dialogKey(d: Dialog, input: string, key: Key): DialogOutcome {
       if (key.return) {
         const id = d.id.trim();
         const bundle = d.bundle.trim();
-        if (!ID_PATTERN.test(id)) return stay({ ...d, field: 0, error: 'id: 1-64 letters, digits, "_", "." or "-", starting with a letter or digit' });
+        if (!ID_PATTERN.test(id)) return stay({ ...d, field: 0, error: 'id: 1-64 of a-z A-Z 0-9 _ . -, first a letter or digit' });
         if (!bundle.startsWith('/')) return stay({ ...d, field: 1, error: 'bundle: an absolute path to a folder with config.json' });
         return { dialog: null, act: { kind: 'create', id, bundle, start: d.start } };
       }

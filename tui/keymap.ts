@@ -51,7 +51,7 @@ export const bindings: Binding[] = [
   { action: 'sort', keys: ['o'], help: 'cycle the sort order: id, state, age, CPU, memory', contexts: ['list'] },
   { action: 'start', keys: ['s'], hint: 'start', help: 'start the selected container', contexts: MAIN, mutating: true },
   { action: 'pauseResume', keys: ['p'], hint: 'pause', help: 'pause a running container, resume a paused one', contexts: MAIN, mutating: true },
-  { action: 'kill', keys: ['K'], hint: 'kill', help: 'kill: pick a signal; in Processes, for the selected process', contexts: MAIN, mutating: true },
+  { action: 'kill', keys: ['K'], hint: 'kill', help: 'kill: pick a signal, y sends it; in Processes, to the selected process', contexts: MAIN, mutating: true },
   { action: 'delete', keys: ['D'], hint: 'delete', help: 'delete (y confirms; a running one asks for its id)', contexts: MAIN, mutating: true },
   { action: 'exec', keys: ['e'], hint: 'exec', help: 'run a command in the container, show its output and exit code', contexts: MAIN, mutating: true },
   { action: 'create', keys: ['n'], hint: 'new', help: 'create and start a container from a bundle path', contexts: ['list'], mutating: true },

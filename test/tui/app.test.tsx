@@ -217,7 +217,7 @@ for (const size of SIZES) {
       assert.deepEqual(daemon.calls('container.delete')[1].params, { id: 'web', force: true });
     });
 
-    test('kill opens the signal picker, TERM first; it can target one process', async () => {
+    test('kill opens the signal picker, TERM first, y sends and Enter cancels; it can target one process', async () => {
       const c = container('web');
       c.processes.push({ id: 'sh1', pid: 77, args: ['/bin/sh'], state: 'running', startedAt: c.createdAt });
       await open([c]);
@@ -226,13 +226,18 @@ for (const size of SIZES) {
       assert.match(ui.frame(), /▸ SIGTERM \(default\)/);
       await ui.press(KEYS.esc);
       await ui.waitFor('kill cancelled');
+      await ui.press('K');
+      await ui.waitFor('y sends SIGTERM');
+      await ui.press(KEYS.enter);
+      await ui.waitForGone('y sends SIGTERM');
+      assert.match(ui.frame(), /kill cancelled/);
       assert.equal(daemon.calls('container.kill').length, 0);
       await ui.press(KEYS.enter, KEYS.tab, 'j', 'K');
       await ui.waitFor('kill process sh1 of web');
-      await ui.press('j', 'j', 'j', 'j', KEYS.enter);
+      await ui.press('j', 'j', 'j', 'j', 'y');
       await ui.waitFor(/sh1\s+-\s+exited\s+143/);
       assert.deepEqual(daemon.calls('process.kill')[0].params, { id: 'web', processId: 'sh1', signal: 'SIGKILL' });
-      await ui.press(KEYS.esc, 'K', 'j', KEYS.enter);
+      await ui.press(KEYS.esc, 'K', 'j', 'y');
       await ui.waitFor(/web\s+■ stopped 143/);
       assert.deepEqual(daemon.calls('container.kill')[0].params, { id: 'web', signal: 'SIGINT' });
     });
@@ -418,3 +423,235 @@ for (const size of SIZES) {
   });
 }
 
+
+describe('at 80x24: the selection, the log view and the dialogs stay on what they show', () => {
+  const size = { columns: 80, rows: 24 };
+  let daemon: FakeDaemon;
+  let ui: Rendered;
+  const open = async (cs: ReturnType<typeof container>[], o: { rowErrorMs?: number; columns?: number; rows?: number } = {}) => {
+    daemon = await FakeDaemon.start(cs);
+    ui = renderApp({ socket: daemon.socketPath, ...size, ...o });
+    await ui.waitFor('● live');
+    return ui;
+  };
+  const withProcs = (id: string, ...procs: string[]) => {
+    const c = container(id);
+    for (const p of procs) c.processes.push({ id: p, pid: 100 + c.processes.length, args: ['/bin/sh'], state: 'running', startedAt: c.createdAt });
+    return c;
+  };
+  afterEach(async () => {
+    ui?.unmount();
+    await daemon?.close();
+  });
+
+  test('the Processes cursor starts on init in each container, and K acts on the process it marks', async () => {
+    await open([withProcs('a1', 'p1', 'p2', 'p3', 'p4'), withProcs('b1', 'q1')]);
+    await ui.press(KEYS.enter, KEYS.tab);
+    await ui.waitFor(/p4\s+104/);
+    await ui.press('j', 'j', 'j', 'j');
+    await ui.waitFor(/▸ p4/);
+    await ui.press(KEYS.esc, 'j', KEYS.enter);
+    await ui.waitFor(/q1\s+101/);
+    assert.match(ui.frame(), /▸ init/, 'a new container starts on its first process');
+    await ui.press('K');
+    await ui.waitFor('kill container b1 (init)');
+  });
+
+  test('the Processes cursor follows its process when one above it goes', async () => {
+    const a = withProcs('a1', 'p1', 'p2', 'p3', 'p4');
+    await open([a]);
+    await ui.press(KEYS.enter, KEYS.tab);
+    await ui.waitFor(/p4\s+104/);
+    await ui.press('j', 'j', 'j');
+    await ui.waitFor(/▸ p3/);
+    const less = { ...a, processes: a.processes.filter((p) => p.id !== 'p1') };
+    daemon.containers.set('a1', less);
+    daemon.emit({ type: 'process.delete', id: 'a1', processId: 'p1', container: less });
+    await ui.waitForGone(/p1\s+101/);
+    assert.match(ui.frame(), /▸ p3/);
+    await ui.press('K');
+    await ui.waitFor('kill process p3 of a1');
+  });
+
+  test('with "running only", a watched container that stops stays in the pane, marked hidden, and keys act on it', async () => {
+    await open([container('api'), container('web'), container('job', { state: 'stopped' })]);
+    await ui.press('a');
+    await ui.waitFor('running only');
+    await ui.press('j', KEYS.enter);
+    await ui.waitFor(/id\s+web/);
+    const stopped = container('web', { state: 'stopped', exitStatus: 0 });
+    daemon.containers.set('web', stopped);
+    daemon.emit({ type: 'process.exit', id: 'web', processId: 'init', exitStatus: 0, container: stopped });
+    await ui.waitFor('web: hidden by the filter');
+    assert.match(ui.frame(), /id\s+web/);
+    assert.match(ui.frame(), /state\s+■ stopped/);
+    await ui.press('D');
+    await ui.waitFor('delete web?');
+    await ui.press(KEYS.esc);
+    await ui.waitFor('web not deleted');
+    await ui.press(KEYS.esc);
+    await ui.waitFor(/▸ api/);
+  });
+
+  test('with an empty filtered list, a changing key acts on nothing', async () => {
+    await open([container('fresh', { state: 'created' }), container('web')]);
+    await ui.press('/');
+    await ui.type('zzz');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('no container matches');
+    await ui.press('s');
+    await ui.waitFor('no container selected');
+    await ui.press('D');
+    assert.doesNotMatch(ui.frame(), /delete \w+\?|Type the id/);
+    assert.equal(daemon.calls('container.start').length, 0);
+  });
+
+  test("the Logs tab of another container shows its init log, not the process last viewed elsewhere", async () => {
+    await open([withProcs('a1', 'worker'), container('b1')]);
+    await ui.press(KEYS.enter, KEYS.tab, 'j', 'l');
+    await ui.waitFor('worker · 0 lines');
+    await ui.press(KEYS.esc, 'j', KEYS.enter);
+    await ui.waitFor('[Logs]');
+    await until(() => daemon.calls('process.logs').some((c) => c.params.id === 'b1'), 'the log of b1');
+    const asked = daemon.calls('process.logs').filter((c) => c.params.id === 'b1');
+    assert.deepEqual(asked.map((c) => c.params.processId), ['init']);
+    await ui.waitFor('init · 0 lines');
+  });
+
+  test('a paused log stays paused on a busy log longer than the buffer', async () => {
+    const cs = [container('web')];
+    daemon = await FakeDaemon.start(cs);
+    ui = renderApp({ socket: daemon.socketPath, ...size });
+    await ui.waitFor('● live');
+    await ui.press(KEYS.enter, 'l');
+    await ui.waitFor('following');
+    for (let i = 0; i < 5100; i++) daemon.log('web', 'init', `busy ${i}`);
+    await ui.waitFor('│busy 5099');
+    await ui.press('f');
+    await ui.waitFor('paused');
+    for (let i = 0; i < 5; i++) daemon.log('web', 'init', `after pause ${i}`);
+    await ui.waitFor('5 new (f follows)');
+    assert.doesNotMatch(ui.frame(), /after pause/);
+    await ui.press('f');
+    await ui.waitFor('│after pause 4');
+  });
+
+  test('an exec the UI cannot start says why instead of an invisible dialog', async () => {
+    await open([container('web')]);
+    await ui.press('e');
+    await ui.waitFor('exec in web');
+    await ui.type('ls');
+    await daemon.drop();
+    await ui.waitFor('reconnecting');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('not started: not connected to corrald');
+    assert.match(ui.frame(), /exec in web/);
+    await ui.press(KEYS.esc);
+    await ui.waitForGone('exec in web');
+    assert.equal(daemon.calls('process.exec').length, 0);
+  });
+
+  test('an ended log follows again when its process starts', async () => {
+    await open([container('fresh', { state: 'created' })]);
+    await ui.press(KEYS.enter, 'l');
+    await ui.waitFor(/init · 0 lines · ended/);
+    await ui.press('s');
+    await ui.waitFor(/init · \d+ lines · following/);
+    daemon.log('fresh', 'init', 'started again');
+    await ui.waitFor('│started again');
+  });
+
+  test('switching tabs while a log loads keeps one follow and one copy of the lines', async () => {
+    daemon = await FakeDaemon.start([container('web')]);
+    daemon.log('web', 'init', 'one');
+    daemon.log('web', 'init', 'two');
+    ui = renderApp({ socket: daemon.socketPath, ...size });
+    await ui.waitFor('● live');
+    await ui.press(KEYS.enter, 'l');
+    await ui.waitFor('2 lines · following');
+    await ui.press(KEYS.tab);
+    await ui.waitFor('[Stats]');
+    const release = daemon.hold('process.logs');
+    await ui.press('\x1b[Z');
+    await ui.waitFor('[Logs]');
+    await ui.press(KEYS.tab, '\x1b[Z');
+    await until(() => daemon.calls('process.logs').length === 3, 'two more log requests');
+    release();
+    await ui.waitFor('2 lines · following');
+    const ended = () => daemon.calls('events.unsubscribe').map((c) => c.params.subscription as string);
+    // l2 is the first follow, ended by the Tab; l3 the answer overtaken by a later request; l4 is kept
+    await until(() => ended().includes('l3'), 'the overtaken follow to be ended');
+    assert.deepEqual(ended().sort(), ['l2', 'l3']);
+    daemon.log('web', 'init', 'three');
+    await ui.waitFor('3 lines · following');
+  });
+
+  test('a row error gives way to the numbers again after a while', async () => {
+    await open([container('web')], { rowErrorMs: 300 });
+    await ui.waitFor(/web\s+● running.*%/);
+    daemon.failNext('container.pause', 'runtime_error', 'runc pause failed');
+    await ui.press('p');
+    await ui.waitFor(/web .*✗ pause: /);
+    await ui.waitForGone('✗ pause');
+    assert.match(ui.frame(), /web\s+● running.*%/);
+  });
+
+  test('g scrolls the log to its first line, and the next j moves it by one line', async () => {
+    daemon = await FakeDaemon.start([container('web')]);
+    for (let i = 0; i < 100; i++) daemon.log('web', 'init', `line ${String(i).padStart(3, '0')}`);
+    ui = renderApp({ socket: daemon.socketPath, ...size });
+    await ui.waitFor('● live');
+    await ui.press(KEYS.enter, 'l');
+    await ui.waitFor('│line 099');
+    await ui.press('g');
+    await ui.waitFor('│line 000');
+    await ui.press('j');
+    await ui.waitForGone('│line 000');
+    assert.match(ui.frame(), /│line 001/);
+  });
+
+  test('the create form marks the focused field and the cursor without colour', async () => {
+    await open([container('web')]);
+    await ui.press('n');
+    await ui.waitFor('create a container');
+    assert.match(ui.frame(), /▸ id: +▏/);
+    await ui.press(KEYS.tab);
+    await ui.waitFor(/▸ bundle: ▏/);
+    assert.match(ui.frame(), /^│ {3}id: /m);
+  });
+
+  for (const small of [{ columns: 60, rows: 15 }, { columns: 80, rows: 18 }, size]) {
+    test(`at ${small.columns}x${small.rows} the kill picker keeps its title and the chosen signal on screen`, async () => {
+      await open([container('web')], small);
+      await ui.press('K');
+      await ui.waitFor('kill container web (init)');
+      assert.match(ui.frame(), /▸ SIGTERM/);
+      await ui.press('j', 'j', 'j', 'j', 'j', 'j');
+      await ui.waitFor(/▸ SIGUSR2/);
+      assert.match(ui.frame(), /kill container web \(init\)/);
+    });
+  }
+
+  for (const at of [{ columns: 60, rows: 15 }, size]) {
+    test(`at ${at.columns}x${at.rows} the create form keeps its title and shows its error whole`, async () => {
+      await open([container('web')], at);
+      await ui.press('n');
+      await ui.type('-bad');
+      await ui.press(KEYS.enter);
+      await ui.waitFor('first a letter or digit');
+      assert.match(ui.frame(), /│ create a container/);
+      assert.match(ui.frame(), /▸ id: +-bad▏/);
+    });
+
+    test(`at ${at.columns}x${at.rows} the exec output keeps its title above a long output`, async () => {
+      await open([container('web')], at);
+      daemon.execScript = () => ({ lines: Array.from({ length: 40 }, (_, i) => `out ${i}`), exitStatus: 0 });
+      await ui.press('e');
+      await ui.type('ls');
+      await ui.press(KEYS.enter);
+      await ui.waitFor('exited with code 0');
+      await ui.waitFor('│out 39');
+      assert.match(ui.frame(), /exec exec-\S+ in web: ls/);
+    });
+  }
+});

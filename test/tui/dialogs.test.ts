@@ -43,16 +43,20 @@ test('delete of a running container: y is just a letter; only the typed id and E
   assert.deepEqual(press(typeInto(fixed, 'b'), '\r').act, { kind: 'delete', id: 'web', force: true });
 });
 
-test('the signal picker starts at TERM, moves within its list, sends to init or to one process', () => {
+test('the signal picker starts at TERM, moves within its list, sends on y only, to init or to one process', () => {
   const d: Dialog = { kind: 'kill', id: 'web', index: 0 };
-  assert.deepEqual(press(d, '\r').act, { kind: 'kill', id: 'web', signal: 'SIGTERM', processId: undefined });
+  assert.deepEqual(press(d, 'y').act, { kind: 'kill', id: 'web', signal: 'SIGTERM', processId: undefined });
   assert.equal((press(d, 'k').dialog as { index: number }).index, 0);
   let cur: Dialog = d;
   for (let i = 0; i < 10; i++) cur = press(cur, 'j').dialog!;
-  assert.deepEqual(press(cur, '\r').act, { kind: 'kill', id: 'web', signal: 'SIGUSR2', processId: undefined });
-  const toProcess = press(press({ kind: 'kill', id: 'web', processId: 'sh1', index: 0 }, 'j').dialog!, '\r');
+  assert.deepEqual(press(cur, 'y').act, { kind: 'kill', id: 'web', signal: 'SIGUSR2', processId: undefined });
+  const toProcess = press(press({ kind: 'kill', id: 'web', processId: 'sh1', index: 0 }, 'j').dialog!, 'y');
   assert.deepEqual(toProcess.act, { kind: 'kill', id: 'web', signal: 'SIGINT', processId: 'sh1' });
-  assert.equal(pressSpecial(d, 'escape').act, undefined);
+  for (const out of [press(cur, '\r'), pressSpecial(cur, 'escape'), press(cur, 'n'), press(cur, 'q')]) {
+    assert.equal(out.dialog, null, 'Enter, Esc, n and q cancel: a reflexive Enter kills nothing');
+    assert.equal(out.act, undefined);
+  }
+  assert.equal(press(d, 'Y').act, undefined, 'only a lower-case y sends');
 });
 
 test('exec splits the command like a shell and refuses an empty or unbalanced one', () => {

@@ -279,7 +279,9 @@ export class FakeDaemon {
     'container.start': (p) => {
       const c = this.get(p.id);
       if (c.state !== 'created') throw new CorralError('invalid_state', `container ${c.id} is ${c.state}: only a created container starts`);
-      return this.change({ ...c, state: 'running', pid: 4242, startedAt: new Date().toISOString() }, 'container.start', { pid: 4242 });
+      const startedAt = new Date().toISOString();
+      const processes = c.processes.map((x) => (x.id === 'init' ? { id: x.id, args: x.args, pid: 4242, state: 'running' as const, startedAt } : x));
+      return this.change({ ...c, state: 'running', pid: 4242, startedAt, processes }, 'container.start', { pid: 4242 });
     },
     'container.pause': (p) => {
       const c = this.get(p.id);
@@ -337,6 +339,9 @@ export class FakeDaemon {
       const sub = `l${++this.subN}`;
       conn.subs.add(sub);
       this.logFollowers.set(sub, { conn, key, id: c.id, processId });
+      // as corrald does: the follow of a process that has already exited ends right after the reply
+      const proc = c.processes.find((x) => x.id === processId);
+      if (proc && proc.state !== 'running') this.after = () => this.endLogs(c.id, processId);
       return { lines: tail, subscription: sub };
     },
     'process.exec': (p) => {

@@ -74,11 +74,11 @@ export async function until(ok: () => boolean, what: string, timeoutMs = 5000): 
   }
 }
 
-export function renderApp(opts: { socket: string; columns: number; rows: number; readOnly?: boolean }): Rendered {
+export function renderApp(opts: { socket: string; columns: number; rows: number; readOnly?: boolean; rowErrorMs?: number }): Rendered {
   const stdout = new Terminal(opts.columns, opts.rows);
   const stderr = new Terminal(opts.columns, opts.rows);
   const stdin = new Keyboard();
-  const store = new Store({ socket: opts.socket, readOnly: opts.readOnly ?? false, backoff: () => 50, statsIntervalMs: 100, connectTimeoutMs: 1000 });
+  const store = new Store({ socket: opts.socket, readOnly: opts.readOnly ?? false, backoff: () => 50, statsIntervalMs: 100, connectTimeoutMs: 1000, rowErrorMs: opts.rowErrorMs });
   const instance = render(<App store={store} />, {
     stdout: stdout as unknown as NodeJS.WriteStream,
     stderr: stderr as unknown as NodeJS.WriteStream,

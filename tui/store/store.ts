@@ -4,8 +4,10 @@
 // sends every request (logged in the action log, pending and failure shown per
 // row, mutations refused when read-only or disconnected), polls stats once a
 // second for what is on screen only, and follows one log and one exec at a
-// time. Views read immutable snapshots of it through useStore(); nothing in
-// here knows about Ink.
+// time. A row's failure is shown for a while, then gives way to its numbers. A
+// log that ended follows again when its process starts anew. Views read
+// immutable snapshots of it through useStore(); nothing in here knows about
+// Ink.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from '../../shared/client.js';
@@ -24,6 +26,8 @@ export const LOG_TAIL = 1000;
 /** Stats samples kept per container: a minute at one a second. */
 export const STATS_POINTS = 60;
 export const STATS_INTERVAL_MS = 1000;
+/** How long a row shows the message of its last failed request. */
+export const ROW_ERROR_MS = 10_000;
 
 export interface ActionEntry {
   n: number;
@@ -43,9 +47,14 @@ export interface RowActivity {
 }
 
 export interface LogView {
+  /** One per openLogs call: an answer to an older call is not this view's. */
+  gen: number;
   containerId: string;
   processId: string;
+  /** The last LOG_LINES_MAX lines. */
   lines: LogLineT[];
+  /** Lines received since the log was opened, trimmed ones included: a pause holds on this count. */
+  received: number;
   loading: boolean;
   /** The process exited or the container went away: no more lines will come. */
   ended: boolean;
@@ -92,6 +101,7 @@ export interface StoreOptions {
   backoff?: (attempt: number) => number;
   statsIntervalMs?: number;
   connectTimeoutMs?: number;
+  rowErrorMs?: number;
 }
 
 type Listener = () => void;
@@ -113,6 +123,10 @@ export class Store {
   private announcing = false;
   private readonly delay: (attempt: number) => number;
   private readOnlyWhy = 'started with --read-only';
+  private logGen = 0;
+  /** Log subscriptions being ended: their last lines in flight belong to no view. */
+  private ending = new Set<string>();
+  private rowErrorTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly opts: StoreOptions) {
     this.delay = opts.backoff ?? backoff;
@@ -177,6 +191,8 @@ export class Store {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.retryTimer = this.statsTimer = null;
+    for (const t of this.rowErrorTimers.values()) clearTimeout(t);
+    this.rowErrorTimers.clear();
     this.client?.close();
     this.client = null;
   }
@@ -303,6 +319,15 @@ export class Store {
       this.row(ev.id, { error: undefined });
     }
     if (!this.state.list.staging) this.refetch();
+    if (this.restarted(ev)) void this.openLogs(ev.id!, this.state.logs!.processId);
+  }
+
+  /** Whether `ev` starts anew the process of a log that had ended. */
+  private restarted(ev: EventT): boolean {
+    const logs = this.state.logs;
+    if (!logs?.ended || ev.id !== logs.containerId) return false;
+    if (ev.type === 'process.start') return (ev.processId ?? 'init') === logs.processId;
+    return ev.type === 'container.start' && logs.processId === 'init';
   }
 
   private onOverflow(p: NotificationOf<'events.overflow'>): void {
@@ -359,17 +384,18 @@ export class Store {
     this.set({ notice: { text, level, at: Date.now() } });
   }
 
+  /** Why a mutating key may not act now, or null when it may. */
+  refusal(what: string): string | null {
+    if (this.state.readOnly) return `read-only: ${what} is disabled (${this.readOnlyWhy})`;
+    if (!this.client || !canMutate(this.state.conn)) return `not connected to corrald: ${what} refused; R retries now`;
+    return null;
+  }
+
   /** Whether a mutating key may act now; says why not otherwise. */
   mayMutate(what: string): boolean {
-    if (this.state.readOnly) {
-      this.notify(`read-only: ${what} is disabled (${this.readOnlyWhy})`, 'error');
-      return false;
-    }
-    if (!this.client || !canMutate(this.state.conn)) {
-      this.notify(`not connected to corrald: ${what} refused; R retries now`, 'error');
-      return false;
-    }
-    return true;
+    const why = this.refusal(what);
+    if (why) this.notify(why, 'error');
+    return why === null;
   }
 
   /** A mutation on one row: pending while it runs, the daemon's message if it fails. */
@@ -382,10 +408,21 @@ export class Store {
       return result;
     } catch (err) {
       const text = errorText(err);
-      this.row(id, { pending: undefined, error: `${method.split('.')[1]}: ${text}` });
+      this.failRow(id, `${method.split('.')[1]}: ${text}`);
       this.notify(`${id}: ${method} failed: ${text}`, 'error');
       return undefined;
     }
+  }
+
+  /** Shows `error` in place of the row's numbers until it expires or the row moves on. */
+  private failRow(id: string, error: string): void {
+    this.row(id, { pending: undefined, error });
+    clearTimeout(this.rowErrorTimers.get(id));
+    const timer = setTimeout(() => {
+      this.rowErrorTimers.delete(id);
+      if (this.state.rows[id]?.error === error) this.row(id, { error: undefined });
+    }, this.opts.rowErrorMs ?? ROW_ERROR_MS);
+    this.rowErrorTimers.set(id, timer);
   }
 
   private upsert(result: unknown): void {
@@ -474,23 +511,28 @@ export class Store {
   async openLogs(containerId: string, processId = 'init'): Promise<void> {
     const prev = this.state.logs;
     if (prev?.subscription) void this.unsubscribe(prev.subscription);
-    this.set({ logs: { containerId, processId, lines: [], loading: true, ended: false } });
+    // two calls for the same log (a quick Tab and back) may both be answered: only the last one's counts
+    const gen = ++this.logGen;
+    const fresh: LogView = { gen, containerId, processId, lines: [], received: 0, loading: true, ended: false };
+    this.set({ logs: fresh });
     if (!this.client) {
-      this.set({ logs: { containerId, processId, lines: prev?.lines ?? [], loading: false, ended: false, error: 'not connected: the log loads on reconnect' } });
+      const kept = prev?.lines ?? [];
+      this.set({ logs: { ...fresh, lines: kept, received: kept.length, loading: false, error: 'not connected: the log loads on reconnect' } });
       return;
     }
     try {
       const r = await this.request('process.logs', { id: containerId, processId, tail: LOG_TAIL, follow: true }, { quiet: false });
       const cur = this.state.logs;
-      if (!cur || cur.containerId !== containerId || cur.processId !== processId) {
+      if (cur?.gen !== gen) {
         if (r.subscription) void this.unsubscribe(r.subscription);
         return;
       }
-      // lines that came as notifications before the answer are newer than the answer's tail
-      this.set({ logs: { ...cur, lines: [...r.lines, ...cur.lines].slice(-LOG_LINES_MAX), loading: false, subscription: r.subscription, ended: !r.subscription } });
+      // lines (and the end) that came as notifications before the answer are newer than the answer's tail
+      const lines = [...r.lines, ...cur.lines].slice(-LOG_LINES_MAX);
+      this.set({ logs: { ...cur, lines, received: cur.received + r.lines.length, loading: false, subscription: r.subscription, ended: cur.ended || !r.subscription } });
     } catch (err) {
       const cur = this.state.logs;
-      if (cur?.containerId === containerId && cur.processId === processId) this.set({ logs: { ...cur, loading: false, error: errorText(err) } });
+      if (cur?.gen === gen) this.set({ logs: { ...cur, loading: false, error: errorText(err) } });
     }
   }
 
@@ -501,21 +543,25 @@ export class Store {
   }
 
   private async unsubscribe(subscription: string): Promise<void> {
+    this.ending.add(subscription);
     try {
       await this.request('events.unsubscribe', { subscription }, { quiet: false });
     } catch {
       // it ended on its own (the process exited) or the connection went: either way it is gone
+    } finally {
+      // the daemon answers after its last notification for it
+      this.ending.delete(subscription);
     }
   }
 
   private onLog(p: NotificationOf<'process.log'>): void {
+    if (this.ending.has(p.subscription)) return;
     const { logs, exec } = this.state;
     const matches = (v: { containerId: string; processId: string; subscription?: string } | null) =>
       v && (v.subscription === p.subscription || (!v.subscription && v.containerId === p.id && v.processId === p.processId));
     if (logs && matches(logs)) {
-      this.set({
-        logs: { ...logs, lines: p.line ? [...logs.lines, p.line].slice(-LOG_LINES_MAX) : logs.lines, ended: logs.ended || Boolean(p.end) },
-      });
+      const lines = p.line ? [...logs.lines, p.line].slice(-LOG_LINES_MAX) : logs.lines;
+      this.set({ logs: { ...logs, lines, received: logs.received + (p.line ? 1 : 0), ended: logs.ended || Boolean(p.end) } });
     } else if (exec && matches(exec)) {
       this.set({ exec: { ...exec, lines: p.line ? [...exec.lines, p.line].slice(-LOG_LINES_MAX) : exec.lines } });
     }

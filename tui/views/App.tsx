@@ -4,7 +4,10 @@
 // routes every key through the keymap table by context: dialog and text
 // prompts first, then overlays, then the detail tab or the list. UI state
 // (selection by id, tab, filter, dialogs) lives here; daemon state lives in
-// the store.
+// the store. What a key acts on is what the screen shows: the detail pane
+// keeps its container even when a filter hides it, and the state of the
+// Processes and Logs tabs belongs to one container and starts afresh on
+// another.
 import React, { useEffect, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, type Key } from 'ink';
 import type { ContainerT } from '../../shared/api.js';
@@ -15,7 +18,7 @@ import { SORTS, listing, scrollTop, type SortKey } from '../listing.js';
 import { isStale } from '../store/connection.js';
 import type { Store, StoreState } from '../store/store.js';
 import { useNow, useSize, useStore } from '../store/useStore.js';
-import { TABS, Detail, filterLines } from './Detail.js';
+import { TABS, Detail, logBodyHeight, logWindow } from './Detail.js';
 import { DialogView } from './Dialogs.js';
 import { ActionLog, EventsView, Help, type Overlay } from './Overlays.js';
 import { Table } from './Table.js';
@@ -69,9 +72,10 @@ export function App({ store }: { store: Store }) {
   const [editing, setEditing] = useState<'filter' | 'search' | null>(null);
   const [showAll, setShowAll] = useState(true);
   const [sort, setSort] = useState<SortKey>('id');
-  const [procIndex, setProcIndex] = useState(0);
+  // the Processes cursor follows its process by id; when that one goes, it stays on the same row
+  const [proc, setProc] = useState<{ id: string | null; row: number }>({ id: null, row: 0 });
   const [logProc, setLogProc] = useState('init');
-  // the Logs tab follows new lines, or is frozen at the line count it had when paused
+  // the Logs tab follows new lines, or is frozen at the count of lines received when paused
   const [frozenAt, setFrozenAt] = useState<number | null>(null);
   const [logOffset, setLogOffset] = useState(0);
   const [search, setSearch] = useState('');
@@ -79,13 +83,36 @@ export function App({ store }: { store: Store }) {
   const topRef = useRef(0);
 
   const rowsShown = listing(s.list.byId, { filter, showAll, sort, stats: s.stats });
-  // the selection follows its container by id; when that one goes, the cursor stays where it was
+  // In the list the selection follows its container by id, and when that one leaves the list the
+  // cursor stays on the same row. The detail pane keeps its container while it exists, even when
+  // the filter hides it: a key must never act on a neighbour the pane did not show.
   const lastIndex = useRef(0);
   let index = rowsShown.findIndex((c) => c.id === selectedId);
-  if (index < 0 && rowsShown.length) index = Math.min(lastIndex.current, rowsShown.length - 1);
-  lastIndex.current = Math.max(0, index);
-  const selected: ContainerT | undefined = rowsShown[index] ?? (selectedId ? s.list.byId[selectedId] : undefined);
+  const pinned = focus === 'detail' && selectedId !== null ? s.list.byId[selectedId] : undefined;
+  if (index < 0 && !pinned && rowsShown.length) index = Math.min(lastIndex.current, rowsShown.length - 1);
+  if (index >= 0) lastIndex.current = index;
+  const selected: ContainerT | undefined = focus === 'detail' ? pinned : rowsShown[index];
+  const hidden = Boolean(pinned) && !rowsShown.some((c) => c.id === selectedId);
   const stale = isStale(s.conn) || (!s.list.synced && s.conn.phase !== 'live');
+
+  // The tabs' state belongs to one container (and the log view to one opening of its log):
+  // reset while rendering, so that no effect ever sees another container's process or search.
+  const [stateOf, setStateOf] = useState<{ id?: string; log?: number }>({});
+  if (stateOf.id !== selected?.id || stateOf.log !== s.logs?.gen) {
+    if (stateOf.id !== selected?.id) {
+      setProc({ id: null, row: 0 });
+      setLogProc('init');
+      setSearch('');
+      setEventsOffset(0);
+    }
+    setFrozenAt(null);
+    setLogOffset(0);
+    setStateOf({ id: selected?.id, log: s.logs?.gen });
+  }
+  const procs = selected?.processes ?? [];
+  let procIndex = procs.findIndex((p) => p.id === proc.id);
+  if (procIndex < 0) procIndex = Math.max(0, Math.min(proc.row, procs.length - 1));
+  const selectedProc = procs[procIndex];
 
   // layout: header, table (+ its header row), detail or dialog, status, hints; one row spare for Ink
   const main = rows - 1 - 3;
@@ -103,7 +130,8 @@ export function App({ store }: { store: Store }) {
     tableH = Math.max(1, main - 1);
     lower = 0;
   }
-  const top = scrollTop(index, rowsShown.length, tableH, topRef.current);
+  // with the pane's container hidden there is no cursor in the list: it stays where it was
+  const top = index < 0 ? Math.min(topRef.current, Math.max(0, rowsShown.length - tableH)) : scrollTop(index, rowsShown.length, tableH, topRef.current);
   topRef.current = top;
   const visibleIds = rowsShown.slice(top, top + tableH).map((c) => c.id);
 
@@ -114,7 +142,7 @@ export function App({ store }: { store: Store }) {
     store.notify(`${selectedId} was deleted`);
   }, [gone]);
   useEffect(() => {
-    if (selected && selected.id !== selectedId && rowsShown.some((c) => c.id === selected.id)) setSelectedId(selected.id);
+    if (focus === 'list' && selected && selected.id !== selectedId) setSelectedId(selected.id);
   });
 
   // stats: only the rows on screen and the open detail
@@ -149,13 +177,14 @@ export function App({ store }: { store: Store }) {
     } else if (context === 'list') {
       const c = rowsShown[to(index, rowsShown.length)];
       if (c) setSelectedId(c.id);
-    } else if (context === 'processes' && selected) {
-      setProcIndex((i) => to(i, selected.processes.length));
+    } else if (context === 'processes' && procs.length) {
+      const row = to(procIndex, procs.length);
+      setProc({ id: procs[row].id, row });
     } else if (context === 'logs') {
-      const lines = s.logs?.lines ?? [];
-      const frozen = frozenAt ?? lines.length;
-      const total = filterLines(lines.slice(0, frozen), search).length;
-      const next = delta === 'top' ? total : delta === 'bottom' ? 0 : Math.max(0, Math.min(total, (frozenAt === null ? 0 : logOffset) - delta));
+      const frozen = frozenAt ?? s.logs?.received ?? 0;
+      // as far up as the Logs tab can draw: the first line at the top of its body
+      const most = Math.max(0, logWindow(s.logs, frozen, search).shown.length - logBodyHeight(lower - 1));
+      const next = delta === 'top' ? most : delta === 'bottom' ? 0 : Math.max(0, Math.min(most, (frozenAt === null ? 0 : logOffset) - delta));
       setLogOffset(next);
       // scrolling up pauses the follow where it is; back at the bottom of a paused log it stays paused
       setFrozenAt(next === 0 && delta === 'bottom' ? null : frozen);
@@ -166,7 +195,7 @@ export function App({ store }: { store: Store }) {
   };
 
   const run = (action: Action) => {
-    const page = Math.max(1, tableH - 1);
+    const page = Math.max(1, (context === 'logs' ? logBodyHeight(lower - 1) : tableH) - 1);
     switch (action) {
       case 'up': return move(-1);
       case 'down': return move(1);
@@ -184,14 +213,16 @@ export function App({ store }: { store: Store }) {
         if (context === 'logs' && search) return setSearch('');
         return setFocus('list');
       case 'open':
-        if (selected) setFocus('detail');
+        if (!selected) return;
+        setSelectedId(selected.id);
+        setFocus('detail');
         return;
       case 'nextTab': return setTab((t) => (t + 1) % TABS.length);
       case 'prevTab': return setTab((t) => (t + TABS.length - 1) % TABS.length);
       case 'filter': setEditing('filter'); return;
       case 'clearFilter': setFilter(''); return;
       case 'search': setEditing('search'); return;
-      case 'follow': setFrozenAt(frozenAt === null ? (s.logs?.lines.length ?? 0) : null); setLogOffset(0); return;
+      case 'follow': setFrozenAt(frozenAt === null ? (s.logs?.received ?? 0) : null); setLogOffset(0); return;
       case 'toggleAll': setShowAll((a) => !a); return;
       case 'sort': {
         const next = SORTS[(SORTS.indexOf(sort) + 1) % SORTS.length];
@@ -201,7 +232,8 @@ export function App({ store }: { store: Store }) {
       }
       case 'logs': {
         if (!selected) return;
-        setLogProc(context === 'processes' ? (selected.processes[procIndex]?.id ?? 'init') : 'init');
+        setLogProc(context === 'processes' ? (selectedProc?.id ?? 'init') : 'init');
+        setSelectedId(selected.id);
         setFocus('detail');
         setTab(TABS.indexOf('Logs'));
         setFrozenAt(null);
@@ -214,10 +246,8 @@ export function App({ store }: { store: Store }) {
     switch (action) {
       case 'start': return void store.startContainer(selected.id);
       case 'pauseResume': return void store.pauseResume(selected);
-      case 'kill': {
-        const proc = context === 'processes' ? selected.processes[procIndex] : undefined;
-        return setDialog({ kind: 'kill', id: selected.id, processId: proc?.id, index: 0 });
-      }
+      case 'kill':
+        return setDialog({ kind: 'kill', id: selected.id, processId: context === 'processes' ? selectedProc?.id : undefined, index: 0 });
       case 'delete':
         return setDialog({ kind: 'delete', id: selected.id, running: selected.state === 'running' || selected.state === 'paused', typed: '' });
       case 'exec':
@@ -260,6 +290,9 @@ export function App({ store }: { store: Store }) {
     }
     if (dialog) {
       const out = dialogKey(dialog, input, key);
+      // an exec that cannot start keeps its prompt and says why, rather than opening an empty output
+      const refused = out.act?.kind === 'exec' ? store.refusal('exec') : null;
+      if (refused && dialog.kind === 'exec') return setDialog({ ...dialog, error: `not started: ${refused}` });
       if (out.dialog !== dialog) setDialog(out.dialog);
       if (out.notice) store.notify(out.notice);
       if (out.act) perform(out.act);
@@ -332,7 +365,8 @@ export function App({ store }: { store: Store }) {
               tab={tab}
               width={columns}
               height={lower - 1}
-              procIndex={Math.min(procIndex, Math.max(0, selected.processes.length - 1))}
+              hidden={hidden}
+              procIndex={procIndex}
               logs={s.logs}
               frozenAt={frozenAt}
               logOffset={logOffset}

@@ -3,6 +3,8 @@
 // and logs act on the selected one), Logs (followed live, stderr marked apart
 // from stdout, filtered by the search, follow pausable), Stats (CPU and memory
 // sparklines over the last minute) and Events (this container's timeline).
+// When the list's filter hides the container, the tab bar says so. The App
+// scrolls the log with the same window arithmetic as it is drawn with.
 import React from 'react';
 import { Box, Text } from 'ink';
 import type { ContainerT, EventT, LogLineT } from '../../shared/api.js';
@@ -19,9 +21,11 @@ export interface DetailProps {
   width: number;
   /** Rows for the body, below the tab bar. */
   height: number;
+  /** The list's filter hides this container. */
+  hidden: boolean;
   procIndex: number;
   logs: LogView | null;
-  /** null while following; else the number of lines the log had when follow was paused. */
+  /** null while following; else how many lines the log had received when follow was paused. */
   frozenAt: number | null;
   /** Lines scrolled up from the bottom of the frozen log. */
   logOffset: number;
@@ -32,7 +36,7 @@ export interface DetailProps {
   eventsOffset: number;
 }
 
-export function TabBar({ tab }: { tab: number }) {
+export function TabBar({ tab, id, hidden }: { tab: number; id: string; hidden: boolean }) {
   return (
     <Text wrap="truncate">
       {TABS.map((t, i) => (
@@ -40,7 +44,7 @@ export function TabBar({ tab }: { tab: number }) {
           {i === tab ? `[${t}]` : ` ${t} `}
         </Text>
       ))}
-      <Text dimColor>  Tab switches</Text>
+      {hidden ? <Text color="yellow">  {id}: hidden by the filter</Text> : <Text dimColor>  Tab switches</Text>}
     </Text>
   );
 }
@@ -128,13 +132,26 @@ export function filterLines(lines: LogLineT[], search: string): LogLineT[] {
   return lines.filter((l) => l.text.toLowerCase().includes(s));
 }
 
+/** Rows for log lines in a Logs tab of `height` rows: one goes to its status line. */
+export const logBodyHeight = (height: number): number => Math.max(1, height - 1);
+
+/**
+ * The lines a Logs tab shows: all of them while following; when paused, those received up to
+ * the pause. The buffer drops its oldest lines as new ones come, so the pause is a count of
+ * lines received, and what came after it is the buffer's last `fresh` lines.
+ */
+export function logWindow(logs: LogView | null, frozenAt: number | null, search: string): { shown: LogLineT[]; fresh: number } {
+  const all = logs?.lines ?? [];
+  if (frozenAt === null) return { shown: filterLines(all, search), fresh: 0 };
+  const fresh = Math.max(0, (logs?.received ?? 0) - frozenAt);
+  return { shown: filterLines(all.slice(0, Math.max(0, all.length - fresh)), search), fresh };
+}
+
 function Logs(props: DetailProps) {
   const { logs } = props;
-  const all = logs?.lines ?? [];
   const following = props.frozenAt === null;
-  const fresh = following ? 0 : Math.max(0, all.length - props.frozenAt!);
-  const shown = filterLines(following ? all : all.slice(0, props.frozenAt!), props.search);
-  const bodyH = Math.max(1, props.height - 1);
+  const { shown, fresh } = logWindow(logs, props.frozenAt, props.search);
+  const bodyH = logBodyHeight(props.height);
   const offset = following ? 0 : Math.min(props.logOffset, Math.max(0, shown.length - bodyH));
   const end = shown.length - offset;
   const window = shown.slice(Math.max(0, end - bodyH), end);
@@ -239,7 +256,7 @@ export function Detail(props: DetailProps) {
   })();
   return (
     <Box flexDirection="column" height={props.height + 1} overflow="hidden">
-      <TabBar tab={props.tab} />
+      <TabBar tab={props.tab} id={c.id} hidden={props.hidden} />
       <Box flexDirection="column" height={props.height} overflow="hidden">
         {body}
       </Box>

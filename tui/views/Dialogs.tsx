@@ -1,9 +1,12 @@
 // The modal dialogs, drawn in the lower part of the screen with the list still
-// visible above: the signal picker for kill (container or one process), the
-// delete confirmation (y confirms, Enter or anything else cancels; a running
-// container asks for its id typed out), the exec prompt and its output with
-// the exit code, and the create form. Their state is plain data (Dialog) so
-// the key handler and the tests can drive them without a terminal.
+// visible above: the signal picker for kill (container or one process; y
+// sends, Enter cancels), the delete confirmation (y confirms, Enter or
+// anything else cancels; a running container asks for its id typed out), the
+// exec prompt and its output with the exit code, and the create form. Their
+// state is plain data (Dialog) so the key handler and the tests can drive them
+// without a terminal. Each fits the rows it is given, title first: the signal
+// list and the exec output scroll rather than push the title off. The focused
+// field and the text cursor are glyphs, so they show without colour too.
 import React from 'react';
 import { Box, Text } from 'ink';
 import { SIGNALS, type Dialog } from '../dialogs.js';
@@ -22,22 +25,41 @@ function Frame({ title, children, width, color = 'cyan' }: { title: string; chil
   );
 }
 
-const Cursor = () => <Text inverse> </Text>;
+const Cursor = () => <Text>▏</Text>;
+
+/** Rows of a Frame that are not its content: the border's two and the title. */
+const FRAME_ROWS = 3;
+/** Rows of the create form without an error: three fields and the hint. */
+const CREATE_ROWS = FRAME_ROWS + 4;
+
+/** The first of `n` rows shown out of `count`, keeping `index` in the middle when it can. */
+function windowTop(index: number, count: number, n: number): number {
+  return Math.max(0, Math.min(count - n, index - Math.floor(n / 2)));
+}
+
+function KillPicker({ dialog, width, height }: { dialog: Extract<Dialog, { kind: 'kill' }>; width: number; height: number }) {
+  const n = Math.max(1, Math.min(SIGNALS.length, height - FRAME_ROWS - 1));
+  const top = windowTop(dialog.index, SIGNALS.length, n);
+  const target = dialog.processId && dialog.processId !== 'init' ? `process ${dialog.processId} of ${dialog.id}` : `container ${dialog.id} (init)`;
+  return (
+    <Frame title={`kill ${target}`} width={width} color="yellow">
+      {SIGNALS.slice(top, top + n).map((s, i) => (
+        <Text key={s} inverse={top + i === dialog.index}>
+          {top + i === dialog.index ? '▸ ' : '  '}SIG{s}
+          {s === 'TERM' ? ' (default)' : ''}
+        </Text>
+      ))}
+      <Text dimColor wrap="truncate">
+        ↑↓ choose{n < SIGNALS.length ? ` (${dialog.index + 1}/${SIGNALS.length})` : ''} · y sends SIG{SIGNALS[dialog.index]} · Enter or Esc cancels
+      </Text>
+    </Frame>
+  );
+}
 
 export function DialogView({ dialog, width, height, exec }: { dialog: Dialog; width: number; height: number; exec: ExecView | null }) {
   switch (dialog.kind) {
     case 'kill':
-      return (
-        <Frame title={`kill ${dialog.processId && dialog.processId !== 'init' ? `process ${dialog.processId} of ${dialog.id}` : `container ${dialog.id} (init)`}`} width={width} color="yellow">
-          {SIGNALS.map((s, i) => (
-            <Text key={s} inverse={i === dialog.index}>
-              {i === dialog.index ? '▸ ' : '  '}SIG{s}
-              {s === 'TERM' ? ' (default)' : ''}
-            </Text>
-          ))}
-          <Text dimColor>↑↓ choose · Enter sends · Esc cancels</Text>
-        </Frame>
-      );
+      return <KillPicker dialog={dialog} width={width} height={height} />;
     case 'delete':
       return dialog.running ? (
         <Frame title={`delete ${dialog.id}: it is running and will be killed`} width={width} color="red">
@@ -66,7 +88,15 @@ export function DialogView({ dialog, width, height, exec }: { dialog: Dialog; wi
         </Frame>
       );
     case 'execOutput': {
-      if (!exec) return null;
+      // never an invisible dialog that takes the keys
+      if (!exec) {
+        return (
+          <Frame title="exec" width={width} color="red">
+            <Text>not started</Text>
+            <Text dimColor>Esc closes</Text>
+          </Frame>
+        );
+      }
       const status =
         exec.state === 'exited'
           ? `exited with code ${exec.exitStatus}`
@@ -75,16 +105,23 @@ export function DialogView({ dialog, width, height, exec }: { dialog: Dialog; wi
             : exec.state === 'starting'
               ? 'starting…'
               : 'running…';
-      const room = Math.max(1, height - 4);
+      // the title, the status and the "Esc closes" line (and an error line) take their rows first
+      const failed = exec.state === 'failed' || (exec.exitStatus ?? 0) !== 0;
+      const errorLine = Boolean(exec.error && exec.state !== 'failed');
+      const room = Math.max(1, height - FRAME_ROWS - 2 - (errorLine ? 1 : 0));
       return (
-        <Frame title={`exec ${exec.processId} in ${exec.containerId}: ${joinArgs(exec.args)}`} width={width} color={exec.state === 'failed' || (exec.exitStatus ?? 0) !== 0 ? 'red' : 'green'}>
+        <Frame title={`exec ${exec.processId} in ${exec.containerId}: ${joinArgs(exec.args)}`} width={width} color={failed ? 'red' : 'green'}>
           {exec.lines.slice(-room).map((l, i) => (
             <LogLineRow key={i} line={l} width={width - 4} search="" />
           ))}
-          <Text bold color={exec.state === 'failed' || (exec.exitStatus ?? 0) !== 0 ? 'red' : 'green'}>
+          <Text bold wrap="truncate" color={failed ? 'red' : 'green'}>
             {status}
           </Text>
-          {exec.error && exec.state !== 'failed' ? <Text color="red">{exec.error}</Text> : null}
+          {errorLine ? (
+            <Text color="red" wrap="truncate">
+              {exec.error}
+            </Text>
+          ) : null}
           <Text dimColor>Esc closes</Text>
         </Frame>
       );
@@ -93,16 +130,23 @@ export function DialogView({ dialog, width, height, exec }: { dialog: Dialog; wi
       return (
         <Frame title="create a container" width={width}>
           <Text wrap="truncate" inverse={dialog.field === 0}>
-            id:     {dialog.id}
+            {dialog.field === 0 ? '▸ ' : '  '}id:     {dialog.id}
             {dialog.field === 0 ? <Cursor /> : null}
           </Text>
           <Text wrap="truncate" inverse={dialog.field === 1}>
-            bundle: {dialog.bundle}
+            {dialog.field === 1 ? '▸ ' : '  '}bundle: {dialog.bundle}
             {dialog.field === 1 ? <Cursor /> : null}
           </Text>
-          <Text inverse={dialog.field === 2}>start:  [{dialog.start ? 'x' : ' '}] (Space toggles)</Text>
-          {dialog.error ? <Text color="red">{dialog.error}</Text> : null}
-          <Text dimColor>Tab next field · Enter creates · Esc cancels</Text>
+          <Text inverse={dialog.field === 2}>
+            {dialog.field === 2 ? '▸ ' : '  '}start:  [{dialog.start ? 'x' : ' '}] (Space toggles)
+          </Text>
+          {dialog.error ? (
+            <Text color="red" wrap="truncate">
+              {dialog.error}
+            </Text>
+          ) : null}
+          {/* short of rows, the error takes the place of the hint rather than push the title off */}
+          {!dialog.error || height >= CREATE_ROWS + 1 ? <Text dimColor>Tab next field · Enter creates · Esc cancels</Text> : null}
         </Frame>
       );
   }
