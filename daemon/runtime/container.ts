@@ -297,12 +297,22 @@ export class Container {
     );
   }
 
+  /** When conmon wrote the exit file of PROCESSID (ISO time), or undefined without one. */
+  async exitTime(processId: string): Promise<string | undefined> {
+    const { layout } = this.deps;
+    for (const file of [layout.exitFile(this.id, processId), layout.monitorExitFile(this.id, processId)]) {
+      const st = await fs.stat(file).catch(() => undefined);
+      if (st) return st.mtime.toISOString();
+    }
+    return undefined;
+  }
+
   async oomKilled(processId: string): Promise<boolean> {
     return (await readIfExists(this.deps.layout.oomFile(this.id, processId))) !== undefined;
   }
 
   /** Marks an exit in memory; saveExit then writes it. Split so the event can be emitted in between. */
-  noteExit(processId: string, status: number, reason?: string, exitedAt = now()): ProcessRecordT {
+  noteExit(processId: string, status: number, reason?: string, exitedAt: string = now()): ProcessRecordT {
     const p = this.getProcess(processId);
     Object.assign(p, { exitStatus: status, exitedAt, exitReason: reason });
     if (processId === INIT_PROCESS) {

@@ -325,7 +325,8 @@ export class Supervisor {
     const pid = p.pid;
     if (reason === REASON_MONITOR_LOST && (await diskFull(this.deps.layout.containerDir(c.id)))) reason = REASON_MONITOR_DISK_FULL;
     const oom = processId === INIT_PROCESS && (await c.oomKilled(processId));
-    c.noteExit(processId, status, reason);
+    // conmon wrote the code when the process exited: that, not now, is when it did (it may have been hours ago, while corrald was down)
+    c.noteExit(processId, status, reason, reason ? undefined : await c.exitTime(processId));
     if (!alreadyReported) {
       if (oom) this.emit(c, { type: 'container.oom', processId });
       // reported before it is written: a crash in between is found by recovery in the history (bus.hasExit)

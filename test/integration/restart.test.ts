@@ -29,6 +29,10 @@ test('SIGKILL of corrald: the running container survives, an exit while away kee
 
   await d.kill9();
   await until(() => fs.existsSync(path.join(d.root, 'containers', quitter, 'init', 'exit')), 'the quitter to exit while corrald is down');
+  const exitWritten = fs.statSync(path.join(d.root, 'containers', quitter, 'init', 'exit')).mtimeMs;
+  // down a while longer, so that "when corrald noticed" and "when it exited" differ
+  await new Promise((r) => setTimeout(r, 1500));
+  const restartedAt = Date.now();
   await d.restart();
 
   c = await d.client();
@@ -40,6 +44,9 @@ test('SIGKILL of corrald: the running container survives, an exit while away kee
   assert.equal(q.state, 'stopped');
   assert.equal(q.exitStatus, 42);
   assert.deepEqual(await c.request('container.wait', { id: quitter }), { exitStatus: 42, exitedAt: q.exitedAt });
+  // the exit's time is when it happened, not when the restarted corrald found it
+  assert.equal(Date.parse(q.exitedAt!), Math.floor(exitWritten));
+  assert.ok(Date.parse(q.exitedAt!) < restartedAt);
 
   // replay from before the crash: exactly one exit for the quitter, in seq order
   const events: EventT[] = [];
