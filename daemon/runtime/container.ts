@@ -74,6 +74,8 @@ export class Container {
   readonly processes = new Map<string, ProcessRecordT>();
   /** Process folders load found without a process.json: a launch cut off before its record (recovery rolls them back). */
   readonly unrecorded: string[] = [];
+  /** Process folders whose process.json is there but unreadable: not corral's writing (recovery rebuilds or sets them aside). */
+  readonly unreadable: string[] = [];
 
   constructor(
     private readonly deps: RuntimeDeps,
@@ -142,8 +144,8 @@ export class Container {
         continue;
       }
       const parsed = ProcessRecord.safeParse(raw);
-      // anything else unreadable was not written by corral (its writes are atomic): not listed, never reused
       if (parsed.success && parsed.data.id === e.name) c.processes.set(e.name, parsed.data);
+      else c.unreadable.push(e.name);
     }
     return c;
   }

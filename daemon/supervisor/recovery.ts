@@ -10,9 +10,10 @@ import path from 'node:path';
 import { INIT_PROCESS, ID_PATTERN } from '../../shared/api.js';
 import { readPidFile } from '../oci/conmon.js';
 import type { RuncState } from '../oci/runc.js';
+import { OciProcess } from '../oci/spec.js';
 import { BUNDLE_ANNOTATION, Container, type ContainerRecordT, type ProcessRecordT } from '../runtime/container.js';
 import { judgeProcess, isLeakedMonitor, monitorKey } from '../runtime/decide.js';
-import { exists, isTempFile, removeAside, sweepDeleted, writeJsonAtomic } from '../runtime/files.js';
+import { exists, isTempFile, readJson, removeAside, sweepDeleted, writeJsonAtomic } from '../runtime/files.js';
 import { QUARANTINE_PREFIX } from '../runtime/layout.js';
 import { findMonitors, isSameProcess, startTime } from '../runtime/procinfo.js';
 import { SIGKILL } from '../runtime/signals.js';
@@ -52,6 +53,10 @@ export async function recover(sup: Supervisor): Promise<RecoveryReport> {
     try {
       const c = await loadOrRebuild(sup, id, runcStates.get(id), report);
       if (!c) continue;
+      if (!(await mendUnreadable(sup, c, runcStates.get(id), report))) {
+        await quarantine(sup, id, report);
+        continue;
+      }
       await reviveContainer(sup, c, report);
     } catch (err) {
       log.warn({ id, err }, 'cannot restore container; quarantining its folder');
@@ -119,6 +124,48 @@ async function quarantine(sup: Supervisor, name: string, report: RecoveryReport)
   await fs.rename(from, to).catch((err) => sup.log.error({ name, err }, 'cannot quarantine folder'));
   report.quarantined.push(name);
   sup.log.warn({ folder: to }, 'quarantined a broken container folder; inspect or remove it');
+}
+
+/**
+ * process.json files corral cannot read were not written by it (its writes
+ * are atomic): a bad disk or a hand edit. An exec's folder is set aside,
+ * logged and reported. Init's record is rebuilt from runc and conmon's pid
+ * files while runc still knows the container, as state.json is; without
+ * that the container cannot be told from a half-made one, so false: the
+ * caller quarantines the whole folder, logs and all, and never deletes it.
+ */
+async function mendUnreadable(sup: Supervisor, c: Container, runcState: RuncState | undefined, report: RecoveryReport): Promise<boolean> {
+  const { layout } = sup.deps;
+  for (const name of c.unreadable.filter((n) => n !== INIT_PROCESS)) {
+    const to = path.join(layout.containerDir(c.id), `${QUARANTINE_PREFIX}${name}-${Date.now()}`);
+    await fs.rename(layout.processDir(c.id, name), to);
+    report.quarantined.push(`${c.id}/${name}`);
+    sup.log.warn({ id: c.id, processId: name, folder: to }, 'process.json is unreadable; the process folder was set aside and its monitor is treated as a leak');
+  }
+  if (!c.unreadable.includes(INIT_PROCESS)) return true;
+  const pid = runcState?.pid || (await readPidFile(layout.pidFile(c.id, INIT_PROCESS)));
+  const config = await readJson(layout.runtimeConfigFile(c.id, INIT_PROCESS)).catch(() => undefined);
+  const spec = OciProcess.safeParse((config as { process?: unknown } | undefined)?.process);
+  if (!runcState || pid <= 0 || !spec.success) {
+    sup.log.warn({ id: c.id, runcKnowsIt: Boolean(runcState) }, "the init process's process.json is unreadable and runc cannot vouch for the container; quarantining its folder");
+    return false;
+  }
+  const conmonPid = await readPidFile(layout.conmonPidFile(c.id, INIT_PROCESS));
+  const init: ProcessRecordT = {
+    id: INIT_PROCESS,
+    session: `${c.id}.${INIT_PROCESS}`,
+    spec: spec.data,
+    bootId: sup.deps.bootId,
+    startedAt: runcState.created ?? c.record.createdAt,
+    pid,
+    pidStart: await startTime(pid),
+    ...(conmonPid > 0 ? { conmonPid, conmonStart: await startTime(conmonPid) } : {}),
+  };
+  c.processes.set(INIT_PROCESS, init);
+  await c.saveProcess(init);
+  report.rebuilt.push(`${c.id}/${INIT_PROCESS}`);
+  sup.log.warn({ id: c.id, pid, conmonPid }, "the init process's process.json was unreadable; rebuilt it from runc and conmon's pid files");
+  return true;
 }
 
 async function reviveContainer(sup: Supervisor, c: Container, report: RecoveryReport): Promise<void> {

@@ -5,6 +5,7 @@
 // container unreadable.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startDaemon, uid, runcState, until, conmonsUnder, type DaemonHandle } from '../helpers/daemon.js';
@@ -177,4 +178,47 @@ test('a crash between the folder and the record of an exec: the folder is rolled
   await c.request('process.exec', { id, processId: 'again', args: ['/bin/sh', '-c', 'exit 3'] });
   assert.equal((await c.request('process.wait', { id, processId: 'again', timeoutMs: 10_000 })).exitStatus, 3);
   await c.request('container.delete', { id, force: true });
+});
+
+test("an unreadable process.json is mended or set aside, never a reason to delete a container and its logs", async () => {
+  let c = await d.client();
+  const id = uid('garbled');
+  const created = await c.request('container.create', { id, bundle: await d.bundle(['/bin/sh', '-c', 'echo kept-log; sleep 1000']), start: true });
+  await c.request('process.exec', { id, processId: 'e', args: ['/bin/sleep', '1000'] });
+  const gone = uid('gone');
+  await c.request('container.create', { id: gone, bundle: await d.bundle(['/bin/sh', '-c', 'echo last words']), start: true });
+  await c.request('container.wait', { id: gone, timeoutMs: 10_000 });
+  await d.kill9();
+  const dir = path.join(d.root, 'containers', id);
+  fs.writeFileSync(path.join(dir, 'init', 'process.json'), '{"not": "a record"');
+  fs.writeFileSync(path.join(dir, 'e', 'process.json'), 'garbage');
+  // the other: stopped, forgotten by runc behind corral's back, and its record garbled too
+  execFileSync('runc', ['--root', path.join(d.state, 'runc'), 'delete', '--force', gone]);
+  fs.writeFileSync(path.join(d.root, 'containers', gone, 'init', 'process.json'), '');
+  await d.restart();
+  c = await d.client();
+
+  // runc vouches for the running one: init is rebuilt, with its pid; the exec's folder is set aside
+  const got = await c.request('container.get', { id });
+  assert.equal(got.state, 'running');
+  assert.equal(got.pid, created.pid);
+  assert.deepEqual(got.processes.map((p) => p.id), ['init']);
+  assert.ok(fs.readdirSync(dir).some((n) => n.startsWith('.quarantine-e-')), 'the exec folder is kept aside');
+  assert.match(d.stderr(), /process.json was unreadable; rebuilt it from runc/);
+  const logs = await c.request('process.logs', { id });
+  assert.deepEqual(logs.lines.map((l) => l.text), ['kept-log']);
+  await c.request('process.exec', { id, processId: 'e', args: ['/bin/sh', '-c', 'exit 5'] });
+  assert.equal((await c.request('process.wait', { id, processId: 'e', timeoutMs: 10_000 })).exitStatus, 5);
+
+  // nothing vouches for the stopped one: its folder is quarantined with its log, not deleted
+  await c.request('container.get', { id: gone }).then(
+    () => assert.fail('a container nothing vouches for is listed'),
+    (e: { reason?: string }) => assert.equal(e.reason, 'not_found'),
+  );
+  const aside = fs.readdirSync(path.join(d.root, 'containers')).find((n) => n.startsWith(`.quarantine-${gone}-`));
+  assert.ok(aside, 'quarantined, not deleted');
+  assert.match(fs.readFileSync(path.join(d.root, 'containers', aside!, 'init', 'log'), 'utf8'), /last words/);
+
+  await c.request('container.delete', { id, force: true });
+  assert.deepEqual(conmonsUnder(path.join(d.state, 'runc')), []);
 });
