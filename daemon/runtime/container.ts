@@ -39,6 +39,8 @@ export const ContainerRecord = z.object({
   exitStatus: z.number().int().optional(),
   exitedAt: z.string().optional(),
   exitReason: z.string().optional(),
+  /** When corral reported the container's OOM kill: conmon leaves its oom file for good, so it is reported once. */
+  oomReportedAt: z.string().optional(),
 });
 export type ContainerRecordT = z.output<typeof ContainerRecord>;
 
@@ -307,6 +309,12 @@ export class Container {
       if (st) return st.mtime.toISOString();
     }
     return undefined;
+  }
+
+  /** Marks the container's OOM kill as reported and writes it down, so a restart does not report it again. */
+  async noteOomReported(): Promise<void> {
+    this.record = { ...this.record, oomReportedAt: now() };
+    await writeJsonAtomic(this.deps.layout.stateFile(this.id), this.record);
   }
 
   async oomKilled(processId: string): Promise<boolean> {

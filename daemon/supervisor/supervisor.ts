@@ -324,11 +324,10 @@ export class Supervisor {
     if (!p || p.exitStatus !== undefined) return;
     const pid = p.pid;
     if (reason === REASON_MONITOR_LOST && (await diskFull(this.deps.layout.containerDir(c.id)))) reason = REASON_MONITOR_DISK_FULL;
-    const oom = processId === INIT_PROCESS && (await c.oomKilled(processId));
+    if (!alreadyReported) await this.reportOomLocked(c, processId);
     // conmon wrote the code when the process exited: that, not now, is when it did (it may have been hours ago, while corrald was down)
     c.noteExit(processId, status, reason, reason ? undefined : await c.exitTime(processId));
     if (!alreadyReported) {
-      if (oom) this.emit(c, { type: 'container.oom', processId });
       // reported before it is written: a crash in between is found by recovery in the history (bus.hasExit)
       this.emit(c, { type: 'process.exit', processId, pid: pid ?? undefined, exitStatus: status, ...(reason ? { exitReason: reason } : {}) });
     }
@@ -350,6 +349,19 @@ export class Supervisor {
     const set = this.waiters.get(key);
     this.waiters.delete(key);
     if (set) for (const w of set) w.resolve(exitOf(p));
+  }
+
+  /**
+   * container.oom, once per container: every conmon of a container leaves an
+   * oom file when the kernel kills in its cgroup, so the first to see one
+   * reports it: the exit of the killed process (named), or, when the victim
+   * was no process of corral's (a worker of init), the reconcile loop.
+   */
+  private async reportOomLocked(c: Container, processId?: string): Promise<void> {
+    if (this.containers.get(c.id) !== c || c.record.oomReportedAt !== undefined || !(await c.oomKilled(processId ?? INIT_PROCESS))) return;
+    this.emit(c, { type: 'container.oom', ...(processId ? { processId } : {}) });
+    await c.noteOomReported().catch((err) => this.log.warn({ id: c.id, err }, 'cannot record that the OOM kill was reported; a restart may report it again'));
+    this.log.warn({ id: c.id, processId }, 'the kernel killed a process of the container for lack of memory');
   }
 
   private waitForExitFile(c: Container, processId: string, timeoutMs: number): Promise<number | undefined> {
@@ -415,6 +427,9 @@ export class Supervisor {
   }
 
   private async reconcileProcess(c: Container, p: ProcessRecordT): Promise<void> {
+    if (p.id === INIT_PROCESS && c.record.oomReportedAt === undefined && (await c.oomKilled(INIT_PROCESS))) {
+      await this.queue.run(c.id, () => this.reportOomLocked(c));
+    }
     const status = await c.readExit(p.id);
     if (status !== undefined) {
       await this.queue.run(c.id, () => this.recordExitLocked(c, p.id, status));

@@ -249,3 +249,37 @@ test('a container killed for memory gets container.oom before its process.exit',
   assert.equal(fs.existsSync(path.join(process.cwd(), 'oom')), false);
   await c.request('container.delete', { id });
 });
+
+test('a process of a container killed for memory: one container.oom naming it, the container runs on, nothing more at its end', async () => {
+  const id = uid('oomx');
+  const events: EventT[] = [];
+  const first = await d.client();
+  first.onNotification('event', (n) => {
+    if (n.event.id === id) events.push(n.event);
+  });
+  await first.request('events.subscribe', { ids: [id], types: ['container.oom', 'process.exit'] });
+  await c.request('container.create', { id, bundle: await d.bundle(['/bin/sleep', '1000']), start: true });
+  await c.request('container.update', { id, resources: { memoryLimitBytes: 16 * 1024 * 1024 } });
+  await c.request('process.exec', { id, processId: 'hog', args: ['/bin/sh', '-c', 'tail /dev/zero'] });
+  assert.equal((await c.request('process.wait', { id, processId: 'hog', timeoutMs: 30_000 })).exitStatus, 137);
+  await until(() => events.length >= 2, 'the oom and exit events');
+  assert.deepEqual(events.map((e) => [e.type, e.processId]), [['container.oom', 'hog'], ['process.exit', 'hog']]);
+  assert.equal((await c.request('container.get', { id })).state, 'running');
+  // init's own end later is no second OOM, across a restart too
+  await d.kill9();
+  await d.restart();
+  // the shared client goes with the daemon: later tests get a new one
+  c = await d.client();
+  const c2 = c;
+  const later: EventT[] = [];
+  c2.onNotification('event', (n) => {
+    if (n.event.id === id) later.push(n.event);
+  });
+  await c2.request('events.subscribe', { ids: [id], types: ['container.oom', 'process.exit'] });
+  await c2.request('container.kill', { id, signal: 'KILL' });
+  await c2.request('container.wait', { id, timeoutMs: 10_000 });
+  await until(() => later.length >= 1, 'the exit event');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(later.map((e) => [e.type, e.processId]), [['process.exit', 'init']]);
+  await c2.request('container.delete', { id });
+});
