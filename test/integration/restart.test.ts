@@ -222,3 +222,21 @@ test("an unreadable process.json is mended or set aside, never a reason to delet
   await c.request('container.delete', { id, force: true });
   assert.deepEqual(conmonsUnder(path.join(d.state, 'runc')), []);
 });
+
+test('SIGTERM stops corrald cleanly and leaves every container running; the next corrald finds them', async () => {
+  let c = await d.client();
+  const id = uid('term');
+  const before = await c.request('container.create', { id, bundle: await d.bundle(['/bin/sleep', '1000']), start: true });
+  await d.stop();
+  assert.equal(d.proc.exitCode, 0, d.stderr());
+  assert.match(d.stderr(), /stopping; containers keep running/);
+  assert.equal(fs.existsSync(path.join(d.state, 'corrald.pid')), false, 'the lock is given back');
+  assert.equal(runcState(d.state, id)?.status, 'running');
+  assert.equal(runcState(d.state, id)?.pid, before.pid);
+  await d.restart();
+  c = await d.client();
+  const after = await c.request('container.get', { id });
+  assert.equal(after.state, 'running');
+  assert.equal(after.pid, before.pid);
+  await c.request('container.delete', { id, force: true });
+});
