@@ -27,7 +27,7 @@ export function processMethods({ sup }: DaemonContext): Pick<Handlers, ProcessMe
       const c = sup.find(p.id);
       const proc = c.getProcess(processId);
       const file = sup.deps.layout.logFile(p.id, processId);
-      const { lines, offset, pending } = await readLog(file, { stream: p.stream, tail: p.tail });
+      const { lines, offset, pending, ino } = await readLog(file, { stream: p.stream, tail: p.tail });
       if (!p.follow) return { lines };
       const sub = ctx.conn.addSubscription((subscription) => {
         let open = true;
@@ -42,7 +42,7 @@ export function processMethods({ sup }: DaemonContext): Pick<Handlers, ProcessMe
           }
           send({ line });
         };
-        const follower = new LogFollower(file, offset, p.stream, sendLine, pending);
+        const follower = new LogFollower(file, offset, p.stream, sendLine, pending, ino);
         const withdraw = new AbortController();
         return {
           id: subscription,

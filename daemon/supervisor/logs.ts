@@ -76,17 +76,27 @@ class Slots {
 
 const logReads = new Slots(MAX_CONCURRENT_LOG_READS);
 
+export interface LogRead {
+  lines: LogLineT[];
+  /** Where a follower goes on: the end of the whole lines read. */
+  offset: number;
+  /** Partial chunks at the offset, which a follower needs to finish those lines. */
+  pending: Map<string, Chunk>;
+  /** The file read (a rotation swaps it for another under the same name); absent when there was none. */
+  ino?: number;
+}
+
 /**
  * The lines of a log for process.logs. PENDING holds the partial chunks at
  * OFFSET (the end of the whole lines read): a follower starting there needs
  * them to finish those lines. A tail reads from the end only as far as it
  * needs; anything else reads at most the last MAX_LOG_READ_BYTES.
  */
-export function readLog(file: string, q: LogQuery): Promise<{ lines: LogLineT[]; offset: number; pending: Map<string, Chunk> }> {
+export function readLog(file: string, q: LogQuery): Promise<LogRead> {
   return logReads.run(() => readLogNow(file, q));
 }
 
-async function readLogNow(file: string, q: LogQuery): Promise<{ lines: LogLineT[]; offset: number; pending: Map<string, Chunk> }> {
+async function readLogNow(file: string, q: LogQuery): Promise<LogRead> {
   let fh: fsp.FileHandle;
   try {
     fh = await fsp.open(file, 'r');
@@ -95,7 +105,7 @@ async function readLogNow(file: string, q: LogQuery): Promise<{ lines: LogLineT[
     throw err;
   }
   try {
-    const { size } = await fh.stat();
+    const { size, ino } = await fh.stat();
     for (let window = q.tail === undefined ? MAX_LOG_READ_BYTES : TAIL_FIRST_READ_BYTES; ; window *= 4) {
       const start = Math.max(0, size - Math.min(window, MAX_LOG_READ_BYTES));
       const buf = Buffer.alloc(size - start);
@@ -111,7 +121,7 @@ async function readLogNow(file: string, q: LogQuery): Promise<{ lines: LogLineT[
       const enough = q.tail === undefined || start === 0 || window >= MAX_LOG_READ_BYTES || lines.length > q.tail;
       if (!enough) continue;
       if (q.tail !== undefined) lines = q.tail === 0 ? [] : lines.slice(-q.tail);
-      return { lines, offset: start + whole.length, pending };
+      return { lines, offset: start + whole.length, pending, ino };
     }
   } finally {
     await fh.close();
@@ -123,7 +133,8 @@ export class LogFollower {
   private reading: Promise<void> | undefined;
   private again = false;
   private stopped = false;
-  private ino: number | undefined;
+  /** The file being read, held open across rotations; ino says which file the name pointed to. */
+  private fh: fsp.FileHandle | undefined;
 
   constructor(
     private readonly file: string,
@@ -131,6 +142,8 @@ export class LogFollower {
     private readonly stream: LogQuery['stream'],
     private readonly onLine: (line: LogLineT) => void,
     private readonly pending: Map<string, Chunk> = new Map(),
+    /** The file readLog read (its ino), so a rotation before start is noticed. */
+    private ino?: number,
   ) {}
 
   start(): void {
@@ -168,6 +181,8 @@ export class LogFollower {
   stop(): void {
     this.stopped = true;
     this.watcher?.close();
+    // a read in progress closes it when it is done (open() and readMore() look at stopped)
+    if (!this.reading) void this.closeHeld();
   }
 
   /** Reads to the end of the file; a call during a read makes that read go round once more and waits for it. */
@@ -185,40 +200,75 @@ export class LogFollower {
         } while (this.again && !this.stopped);
       } finally {
         this.reading = undefined;
+        if (this.stopped) await this.closeHeld();
       }
     })();
     return this.reading;
   }
 
+  /**
+   * Reads on from the offset. conmon rotates by renaming a fresh file over
+   * the log; the old file stays readable through the handle held here, so
+   * its last lines are read before going on with the new one from its top.
+   */
   private async readMore(): Promise<void> {
+    if (!this.fh && !(await this.open())) return;
+    await this.readHeld();
+    const named = await fsp.stat(this.file).catch(() => undefined);
+    if (!named || named.ino === this.ino || this.stopped) return;
+    await this.readHeld();
+    await this.closeHeld();
+    this.offset = 0;
+    this.pending.clear();
+    if (await this.open()) await this.readHeld();
+  }
+
+  private async open(): Promise<boolean> {
     let fh: fsp.FileHandle;
     try {
       fh = await fsp.open(this.file, 'r');
     } catch {
-      return;
+      return false; // no log yet: nothing was written
     }
-    try {
-      const { size, ino } = await fh.stat();
-      const replaced = this.ino !== undefined && ino !== this.ino;
-      this.ino = ino;
-      if (size < this.offset || replaced) {
-        // truncated or rotated: a partial chunk of the old file has no end in the new one
+    const { ino } = await fh.stat();
+    if (this.ino !== undefined && ino !== this.ino) {
+      // rotated between readLog and here: its offset means nothing in this file
+      this.offset = 0;
+      this.pending.clear();
+    }
+    this.ino = ino;
+    this.fh = fh;
+    if (this.stopped) await this.closeHeld();
+    return this.fh !== undefined;
+  }
+
+  private async closeHeld(): Promise<void> {
+    const fh = this.fh;
+    this.fh = undefined;
+    await fh?.close().catch(() => {});
+  }
+
+  /** Reads the held file from the offset to its last whole line. */
+  private async readHeld(): Promise<void> {
+    for (;;) {
+      const fh = this.fh;
+      if (!fh) return;
+      const { size } = await fh.stat();
+      if (size < this.offset) {
+        // truncated in place: a partial chunk of what was there has no end in what comes
         this.offset = 0;
         this.pending.clear();
       }
       if (size === this.offset) return;
       const buf = Buffer.alloc(Math.min(size - this.offset, MAX_LOG_READ_BYTES));
       const { bytesRead } = await fh.read(buf, 0, buf.length, this.offset);
-      const text = buf.subarray(0, bytesRead).toString('utf8');
-      const lastNl = text.lastIndexOf('\n');
-      if (lastNl < 0) return;
-      const whole = text.slice(0, lastNl + 1);
-      this.offset += Buffer.byteLength(whole);
-      for (const line of parseLog(whole, this.pending)) {
+      const end = buf.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
+      if (end === 0) return;
+      this.offset += end;
+      for (const line of parseLog(buf.subarray(0, end).toString('utf8'), this.pending)) {
         if (!this.stream || line.stream === this.stream) this.onLine(line);
       }
-    } finally {
-      await fh.close();
+      if (this.offset >= size) return;
     }
   }
 }

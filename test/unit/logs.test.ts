@@ -139,8 +139,11 @@ describe('readLog', () => {
   });
 
   test('a file with no newline at all is empty', async () => {
-    assert.deepEqual(await readLog(newFile(`${T1} stdout F no newline`), {}), { lines: [], offset: 0, pending: new Map() });
-    assert.deepEqual(await readLog(newFile(''), {}), { lines: [], offset: 0, pending: new Map() });
+    for (const text of [`${T1} stdout F no newline`, '']) {
+      const { ino, ...r } = await readLog(newFile(text), {});
+      assert.deepEqual(r, { lines: [], offset: 0, pending: new Map() });
+      assert.ok(ino, 'names the file it read');
+    }
   });
 
   // a log bigger than one read: 20 MiB of numbered lines, a stderr line every 1,000th
@@ -294,6 +297,34 @@ describe('LogFollower', () => {
     await until(() => texts().length >= 2, 'a line appended to the new file');
     await f.finish();
     assert.deepEqual(texts(), ['r1', 'r2']);
+  });
+
+  test('lines written just before a rotation are read from the old file before the new one', async () => {
+    // conmon appends, then renames a fresh file over the log, faster than a read comes round
+    const file = newFile(k8s('stdout', 'before'));
+    const { f, texts } = await follow(file);
+    await new Promise((r) => setTimeout(r, 50));
+    fs.appendFileSync(file, k8s('stdout', 'last of the old file'));
+    const next = `${file}.tmp`;
+    fs.writeFileSync(next, k8s('stdout', 'first of the new file'));
+    fs.renameSync(next, file);
+    await until(() => texts().length >= 2, 'both lines');
+    await f.finish();
+    assert.deepEqual(texts(), ['last of the old file', 'first of the new file']);
+  });
+
+  test('a rotation between readLog and the follower\'s start: the new file is read from its top', async () => {
+    const file = newFile(k8s('stdout', 'a line long enough that the new file is shorter than its offset... or not'));
+    const { offset, pending, ino } = await readLog(file, {});
+    const next = `${file}.tmp`;
+    fs.writeFileSync(next, k8s('stdout', 'n1') + k8s('stdout', 'n2') + k8s('stdout', 'n3'));
+    fs.renameSync(next, file);
+    const got: LogLineT[] = [];
+    const f = new LogFollower(file, offset, undefined, (l) => got.push(l), pending, ino);
+    f.start();
+    await until(() => got.length >= 3, 'the new file from its top');
+    await f.finish();
+    assert.deepEqual(got.map((l) => l.text), ['n1', 'n2', 'n3']);
   });
 
   test('rotation to a new file already longer than the offset also starts from its top', async () => {
