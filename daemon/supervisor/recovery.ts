@@ -122,50 +122,72 @@ async function quarantine(sup: Supervisor, name: string, report: RecoveryReport)
   const from = path.join(layout.containersDir, name);
   const to = path.join(layout.containersDir, `${QUARANTINE_PREFIX}${name}-${Date.now()}`);
   await fs.rename(from, to).catch((err) => sup.log.error({ name, err }, 'cannot quarantine folder'));
+  // the runtime half (pid files, conmon's exit copy) goes: a new container of that id must find none of it
+  if (ID_PATTERN.test(name)) await removeAside(layout.runtimeContainerDir(name)).catch((err) => sup.log.error({ name, err }, 'cannot remove the runtime folder'));
   report.quarantined.push(name);
   sup.log.warn({ folder: to }, 'quarantined a broken container folder; inspect or remove it');
 }
 
 /**
  * process.json files corral cannot read were not written by it (its writes
- * are atomic): a bad disk or a hand edit. An exec's folder is set aside,
- * logged and reported. Init's record is rebuilt from runc and conmon's pid
- * files while runc still knows the container, as state.json is; without
- * that the container cannot be told from a half-made one, so false: the
- * caller quarantines the whole folder, logs and all, and never deletes it.
+ * are atomic): a bad disk or a hand edit. Each is rebuilt from what else is
+ * on disk: the spec it was started with (the runtime config for init,
+ * exec.json for an exec), conmon's pid files, runc's word, and for init the
+ * exit state.json recorded; the usual judgement then finds what became of
+ * the process. What cannot be rebuilt is set aside with its logs, never
+ * deleted: an exec's folder, or, for init, the whole container (false: the
+ * caller quarantines it).
  */
 async function mendUnreadable(sup: Supervisor, c: Container, runcState: RuncState | undefined, report: RecoveryReport): Promise<boolean> {
   const { layout } = sup.deps;
-  for (const name of c.unreadable.filter((n) => n !== INIT_PROCESS)) {
+  for (const name of c.unreadable) {
+    const rebuilt = await rebuildRecord(sup, c, name, runcState);
+    if (rebuilt) {
+      c.processes.set(name, rebuilt);
+      await c.saveProcess(rebuilt);
+      report.rebuilt.push(`${c.id}/${name}`);
+      sup.log.warn({ id: c.id, processId: name, pid: rebuilt.pid }, 'process.json was unreadable; rebuilt it from its spec, the pid files and runc');
+      continue;
+    }
+    if (name === INIT_PROCESS) {
+      sup.log.warn({ id: c.id, runcKnowsIt: Boolean(runcState) }, "the init process's process.json is unreadable and nothing vouches for the container; quarantining its folder");
+      return false;
+    }
     const to = path.join(layout.containerDir(c.id), `${QUARANTINE_PREFIX}${name}-${Date.now()}`);
     await fs.rename(layout.processDir(c.id, name), to);
+    // its runtime half goes: a new process of that id must find no old exit file there
+    await removeAside(layout.runtimeDir(c.id, name));
     report.quarantined.push(`${c.id}/${name}`);
-    sup.log.warn({ id: c.id, processId: name, folder: to }, 'process.json is unreadable; the process folder was set aside and its monitor is treated as a leak');
+    sup.log.warn({ id: c.id, processId: name, folder: to }, 'process.json is unreadable and cannot be rebuilt; the process folder was set aside');
   }
-  if (!c.unreadable.includes(INIT_PROCESS)) return true;
-  const pid = runcState?.pid || (await readPidFile(layout.pidFile(c.id, INIT_PROCESS)));
-  const config = await readJson(layout.runtimeConfigFile(c.id, INIT_PROCESS)).catch(() => undefined);
-  const spec = OciProcess.safeParse((config as { process?: unknown } | undefined)?.process);
-  if (!runcState || pid <= 0 || !spec.success) {
-    sup.log.warn({ id: c.id, runcKnowsIt: Boolean(runcState) }, "the init process's process.json is unreadable and runc cannot vouch for the container; quarantining its folder");
-    return false;
-  }
-  const conmonPid = await readPidFile(layout.conmonPidFile(c.id, INIT_PROCESS));
-  const init: ProcessRecordT = {
-    id: INIT_PROCESS,
-    session: `${c.id}.${INIT_PROCESS}`,
+  return true;
+}
+
+async function rebuildRecord(sup: Supervisor, c: Container, name: string, runcState: RuncState | undefined): Promise<ProcessRecordT | undefined> {
+  const { layout } = sup.deps;
+  const init = name === INIT_PROCESS;
+  const source = init ? layout.runtimeConfigFile(c.id, name) : layout.execSpecFile(c.id, name);
+  const raw = (await readJson(source).catch(() => undefined)) as { process?: unknown } | undefined;
+  const spec = OciProcess.safeParse(init ? raw?.process : raw);
+  if (!spec.success) return undefined;
+  const exited = init && c.record.exitStatus !== undefined;
+  // runc's pid while it runs; a stopped container's pid file may name a reused pid by now
+  // the pid that ran, kept for the record; a stopped container's may be reused by now, so it is never probed
+  const ran = await readPidFile(layout.pidFile(c.id, name));
+  const pid = exited || (init && runcState?.status === 'stopped') ? 0 : init ? runcState?.pid || 0 : ran;
+  if (!exited && (pid <= 0 || (init && !runcState))) return undefined;
+  const conmonPid = pid > 0 ? await readPidFile(layout.conmonPidFile(c.id, name)) : 0;
+  return {
+    id: name,
+    session: `${c.id}.${name}`,
     spec: spec.data,
     bootId: sup.deps.bootId,
-    startedAt: runcState.created ?? c.record.createdAt,
-    pid,
-    pidStart: await startTime(pid),
+    startedAt: (init ? (runcState?.created ?? c.record.startedAt) : undefined) ?? c.record.createdAt,
+    pid: pid > 0 ? pid : exited && ran > 0 ? ran : null,
+    ...(pid > 0 ? { pidStart: await startTime(pid) } : {}),
     ...(conmonPid > 0 ? { conmonPid, conmonStart: await startTime(conmonPid) } : {}),
+    ...(exited ? { exitStatus: c.record.exitStatus, exitedAt: c.record.exitedAt ?? c.record.createdAt, ...(c.record.exitReason ? { exitReason: c.record.exitReason } : {}) } : {}),
   };
-  c.processes.set(INIT_PROCESS, init);
-  await c.saveProcess(init);
-  report.rebuilt.push(`${c.id}/${INIT_PROCESS}`);
-  sup.log.warn({ id: c.id, pid, conmonPid }, "the init process's process.json was unreadable; rebuilt it from runc and conmon's pid files");
-  return true;
 }
 
 async function reviveContainer(sup: Supervisor, c: Container, report: RecoveryReport): Promise<void> {
@@ -177,7 +199,7 @@ async function reviveContainer(sup: Supervisor, c: Container, report: RecoveryRe
     sup.log.info({ id: c.id, processId: name }, 'rolled back an exec that a crash interrupted before its record');
   }
   for (const p of c.processes.values()) await adoptFromPidFiles(sup, c, p);
-  if (!c.init || c.init.pid === null) {
+  if (!c.init || (c.init.pid === null && c.init.exitStatus === undefined)) {
     sup.log.info({ id: c.id }, 'rolling back a create that a crash interrupted');
     await c.destroyQuietly();
     report.rolledBack.push(c.id);

@@ -180,46 +180,63 @@ test('a crash between the folder and the record of an exec: the folder is rolled
   await c.request('container.delete', { id, force: true });
 });
 
-test("an unreadable process.json is mended or set aside, never a reason to delete a container and its logs", async () => {
+test("an unreadable process.json is rebuilt or set aside, never a reason to delete a container and its logs", async () => {
   let c = await d.client();
   const id = uid('garbled');
   const created = await c.request('container.create', { id, bundle: await d.bundle(['/bin/sh', '-c', 'echo kept-log; sleep 1000']), start: true });
-  await c.request('process.exec', { id, processId: 'e', args: ['/bin/sleep', '1000'] });
+  const e = await c.request('process.exec', { id, processId: 'e', args: ['/bin/sleep', '1000'] });
+  await c.request('process.exec', { id, processId: 'x', args: ['/bin/sh', '-c', 'exit 3'] });
+  await c.request('process.wait', { id, processId: 'x', timeoutMs: 10_000 });
+  // stopped, its exit in state.json
   const gone = uid('gone');
-  await c.request('container.create', { id: gone, bundle: await d.bundle(['/bin/sh', '-c', 'echo last words']), start: true });
+  await c.request('container.create', { id: gone, bundle: await d.bundle(['/bin/sh', '-c', 'echo last words; exit 9']), start: true });
   await c.request('container.wait', { id: gone, timeoutMs: 10_000 });
+  // created, then forgotten by runc behind corral's back: nothing vouches for it
+  const lost = uid('lost');
+  await c.request('container.create', { id: lost, bundle: await d.bundle(['/bin/sleep', '1000']) });
   await d.kill9();
   const dir = path.join(d.root, 'containers', id);
   fs.writeFileSync(path.join(dir, 'init', 'process.json'), '{"not": "a record"');
   fs.writeFileSync(path.join(dir, 'e', 'process.json'), 'garbage');
-  // the other: stopped, forgotten by runc behind corral's back, and its record garbled too
-  execFileSync('runc', ['--root', path.join(d.state, 'runc'), 'delete', '--force', gone]);
+  fs.writeFileSync(path.join(dir, 'x', 'process.json'), 'garbage');
+  fs.writeFileSync(path.join(dir, 'x', 'exec.json'), 'garbage too');
   fs.writeFileSync(path.join(d.root, 'containers', gone, 'init', 'process.json'), '');
+  execFileSync('runc', ['--root', path.join(d.state, 'runc'), 'delete', '--force', lost]);
+  fs.writeFileSync(path.join(d.root, 'containers', lost, 'init', 'process.json'), '[]');
   await d.restart();
   c = await d.client();
 
-  // runc vouches for the running one: init is rebuilt, with its pid; the exec's folder is set aside
+  // rebuilt from runc, the pid files and the specs: init and the live exec, same pids
   const got = await c.request('container.get', { id });
   assert.equal(got.state, 'running');
   assert.equal(got.pid, created.pid);
-  assert.deepEqual(got.processes.map((p) => p.id), ['init']);
-  assert.ok(fs.readdirSync(dir).some((n) => n.startsWith('.quarantine-e-')), 'the exec folder is kept aside');
-  assert.match(d.stderr(), /process.json was unreadable; rebuilt it from runc/);
-  const logs = await c.request('process.logs', { id });
-  assert.deepEqual(logs.lines.map((l) => l.text), ['kept-log']);
-  await c.request('process.exec', { id, processId: 'e', args: ['/bin/sh', '-c', 'exit 5'] });
-  assert.equal((await c.request('process.wait', { id, processId: 'e', timeoutMs: 10_000 })).exitStatus, 5);
+  assert.deepEqual(got.processes.map((p) => [p.id, p.state, p.pid]).sort(), [['e', 'running', e.pid], ['init', 'running', created.pid]]);
+  assert.match(d.stderr(), /process.json was unreadable; rebuilt it/);
+  assert.deepEqual((await c.request('process.logs', { id })).lines.map((l) => l.text), ['kept-log']);
+  // an exec with nothing left to rebuild it from is set aside, and its id is free again, with no old exit code
+  assert.ok(fs.readdirSync(dir).some((n) => n.startsWith('.quarantine-x-')), 'the exec folder is kept aside');
+  await c.request('process.exec', { id, processId: 'x', args: ['/bin/sh', '-c', 'sleep 1; exit 5'] });
+  assert.equal((await c.request('process.wait', { id, processId: 'x', timeoutMs: 10_000 })).exitStatus, 5);
 
-  // nothing vouches for the stopped one: its folder is quarantined with its log, not deleted
-  await c.request('container.get', { id: gone }).then(
+  // the stopped one keeps its code and its log
+  const g = await c.request('container.get', { id: gone }).catch((err) => {
+    console.log(d.stderr().split('\n').filter((l) => l.includes(gone) && !l.includes('"level":20')).join('\n'));
+    throw err;
+  });
+  assert.equal(g.state, 'stopped');
+  assert.equal(g.exitStatus, 9);
+  assert.deepEqual((await c.request('process.logs', { id: gone })).lines.map((l) => l.text), ['last words']);
+
+  // nothing vouches for the forgotten one: quarantined with its folder, and its id makes a fresh container
+  await c.request('container.get', { id: lost }).then(
     () => assert.fail('a container nothing vouches for is listed'),
-    (e: { reason?: string }) => assert.equal(e.reason, 'not_found'),
+    (err: { reason?: string }) => assert.equal(err.reason, 'not_found'),
   );
-  const aside = fs.readdirSync(path.join(d.root, 'containers')).find((n) => n.startsWith(`.quarantine-${gone}-`));
-  assert.ok(aside, 'quarantined, not deleted');
-  assert.match(fs.readFileSync(path.join(d.root, 'containers', aside!, 'init', 'log'), 'utf8'), /last words/);
+  assert.ok(fs.readdirSync(path.join(d.root, 'containers')).some((n) => n.startsWith(`.quarantine-${lost}-`)), 'quarantined, not deleted');
+  const again = await c.request('container.create', { id: lost, bundle: await d.bundle(['/bin/sleep', '1000']), start: true });
+  assert.equal(again.state, 'running');
 
-  await c.request('container.delete', { id, force: true });
+  for (const x of [id, gone, lost]) await c.request('container.delete', { id: x, force: true });
   assert.deepEqual(conmonsUnder(path.join(d.state, 'runc')), []);
 });
 
