@@ -14,6 +14,7 @@ import { ErrorCodes, type ErrorReason } from '../shared/errors.js';
 import { errorSummaries, openrpcDocument, type ContentDescriptor } from '../shared/openrpc.js';
 import { VERSION } from '../shared/version.js';
 import { flags } from '../daemon/config.js';
+import { HARD_BACKLOG_BYTES, MAX_REPLY_BYTES } from '../daemon/server/connection.js';
 import { bindings, type Action, type Context } from '../tui/keymap.js';
 import { arg, bold, codeBlock, escape, header, italic, literal, markdownToRoff, textLine } from './roff.js';
 
@@ -294,6 +295,8 @@ const VARIABLES: Record<string, () => string> = {
   MAX_CONNECTIONS: () => flags.find((f) => f.name === 'max-connections')!.default,
   MAX_SUBSCRIPTIONS: () => flags.find((f) => f.name === 'max-subscriptions')!.default,
   EVENT_HISTORY: () => flags.find((f) => f.name === 'event-history')!.default,
+  MAX_REPLY_MIB: () => String(MAX_REPLY_BYTES / 2 ** 20),
+  HARD_BACKLOG_MIB: () => String(HARD_BACKLOG_BYTES / 2 ** 20),
 };
 
 function substitute(source: string): string {

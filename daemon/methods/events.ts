@@ -5,7 +5,7 @@
 // backlog passes the cap gets one events.overflow and is dropped.
 import type { EventT } from '../../shared/api.js';
 import { errors } from '../../shared/errors.js';
-import { SUBSCRIBER_BACKLOG_BYTES } from '../server/connection.js';
+import { HARD_BACKLOG_BYTES, SUBSCRIBER_BACKLOG_BYTES } from '../server/connection.js';
 import type { DaemonContext, Handlers } from './types.js';
 
 export function eventMethods({ sup }: DaemonContext): Pick<Handlers, 'events.subscribe' | 'events.unsubscribe'> {
@@ -55,7 +55,8 @@ export function eventMethods({ sup }: DaemonContext): Pick<Handlers, 'events.sub
           activate: () => {
             live = true;
             const before = ctx.conn.backlog;
-            allowance = Infinity;
+            // up to half the cut-off backlog: past that a replay overflows (resumable) rather than gets the client cut off
+            allowance = HARD_BACKLOG_BYTES / 2 - SUBSCRIBER_BACKLOG_BYTES;
             for (const e of [...first, ...buffered]) send(e);
             buffered.length = 0;
             allowance = Math.max(0, ctx.conn.backlog - before);

@@ -48,7 +48,8 @@ export function processMethods({ sup }: DaemonContext): Pick<Handlers, ProcessMe
           id: subscription,
           activate: () => {
             follower.start();
-            const ended = proc.exitStatus !== undefined ? Promise.resolve() : sup.wait(p.id, processId, undefined, withdraw.signal);
+            // wait throws at once if the container went between the reply and now: that, too, ends the follow
+            const ended = proc.exitStatus !== undefined ? Promise.resolve() : Promise.resolve().then(() => sup.wait(p.id, processId, undefined, withdraw.signal));
             ended
               .catch(() => undefined)
               .then(() => follower.finish())

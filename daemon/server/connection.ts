@@ -145,7 +145,6 @@ export class Connection {
   }
 
   private handle(msg: unknown): void {
-    const call = new CallScope(this, this.o.readOnly);
     if (Array.isArray(msg)) {
       if (msg.length === 0 || msg.length > MAX_BATCH) {
         const e =
@@ -156,31 +155,49 @@ export class Connection {
         return;
       }
       // each answer is encoded as it comes, so a batch holds text within MAX_REPLY_BYTES, not 64 results
+      const calls = msg.map(() => new CallScope(this, this.o.readOnly));
       const parts: string[] = [];
       let held = 0;
-      const answers = msg.map((r) =>
-        this.o.dispatcher.handle(r, call.ctx).then((res) => {
+      const answers = msg.map((r, i) =>
+        this.o.dispatcher.handle(r, calls[i].ctx).then((res) => {
           if (!res) return;
-          const text = encode(res, MAX_REPLY_BYTES - held);
-          held += text.length;
+          const text = this.encode(res, MAX_REPLY_BYTES - held, calls[i]);
+          held += Buffer.byteLength(text);
           parts.push(text);
         }),
       );
       this.track(
         Promise.all(answers).then(() => (parts.length ? `[${parts.join(',')}]` : null)),
         msg.length,
-        call,
+        calls,
       );
       return;
     }
+    const call = new CallScope(this, this.o.readOnly);
     this.track(
-      this.o.dispatcher.handle(msg, call.ctx).then((r) => (r ? encode(r, MAX_REPLY_BYTES) : null)),
+      this.o.dispatcher.handle(msg, call.ctx).then((r) => (r ? this.encode(r, MAX_REPLY_BYTES, call) : null)),
       1,
-      call,
+      [call],
     );
   }
 
-  private track(reply: PromiseLike<string | null>, requests: number, call: CallScope): void {
+  /**
+   * One response as a line, or, past ROOM bytes (or past what a string can
+   * hold), the same id's limit_exceeded; then the subscriptions its call made
+   * end at once, since its client was never told their ids.
+   */
+  private encode(r: JSONRPCResponse, room: number, call: CallScope): string {
+    try {
+      const text = JSON.stringify(r);
+      if (Buffer.byteLength(text) <= room) return text;
+    } catch {
+      // RangeError: longer than a string can be
+    }
+    for (const sub of call.created.splice(0)) this.removeSubscription(sub.id);
+    return JSON.stringify(tooLarge(r.id));
+  }
+
+  private track(reply: PromiseLike<string | null>, requests: number, calls: CallScope[]): void {
     this.inFlight += requests;
     if (this.inFlight >= MAX_IN_FLIGHT) this.socket.pause();
     Promise.resolve(reply)
@@ -193,10 +210,21 @@ export class Connection {
       .finally(() => {
         this.inFlight -= requests;
         // the reply that created them is on the wire (write order is wire order): they may start
-        for (const sub of call.created) if (this.subs.has(sub.id)) sub.activate();
+        for (const call of calls) for (const sub of call.created) this.activate(sub);
         if (this.inFlight < MAX_IN_FLIGHT / 2 && !this.ended && !this.closed) this.socket.resume();
         this.maybeFinish();
       });
+  }
+
+  /** Starts a subscription; one that cannot start (its container went meanwhile) ends instead of breaking the others. */
+  private activate(sub: Subscription): void {
+    if (!this.subs.has(sub.id)) return;
+    try {
+      sub.activate();
+    } catch (err) {
+      this.o.log.warn({ err, conn: this.id, subscription: sub.id }, 'subscription could not start');
+      this.removeSubscription(sub.id);
+    }
   }
 
   private write(text: string): void {
@@ -220,17 +248,6 @@ export class Connection {
     this.subs.clear();
     this.o.onClose();
   }
-}
-
-/** One response as a line, or, past ROOM bytes (or past what a string can hold), the same id's limit_exceeded. */
-function encode(r: JSONRPCResponse, room: number): string {
-  try {
-    const text = JSON.stringify(r);
-    if (text.length <= room) return text;
-  } catch {
-    // RangeError: longer than a string can be
-  }
-  return JSON.stringify(tooLarge(r.id));
 }
 
 function tooLarge(id: JSONRPCResponse['id']): JSONRPCResponse {

@@ -18,6 +18,9 @@ import type { EventBus, NewEvent } from './events.js';
 import { ExitWatcher, processKey } from './exits.js';
 import { KeyedQueue } from './queue.js';
 
+/** The exit status of a process ended by SIGKILL, as the OOM killer ends its victims. */
+const EXIT_SIGKILL = 128 + SIGKILL;
+
 /** How often the safety net looks at exit files and monitors that inotify should have reported. */
 export const RECONCILE_INTERVAL_MS = 5_000;
 /** How often the safety net asks runc for every container's status (catches changes made behind corral's back). */
@@ -324,7 +327,8 @@ export class Supervisor {
     if (!p || p.exitStatus !== undefined) return;
     const pid = p.pid;
     if (reason === REASON_MONITOR_LOST && (await diskFull(this.deps.layout.containerDir(c.id)))) reason = REASON_MONITOR_DISK_FULL;
-    if (!alreadyReported) await this.reportOomLocked(c, processId);
+    // the OOM killer's SIGKILL ends its victim with 137; any other exit just happens to see the oom file
+    if (!alreadyReported) await this.reportOomLocked(c, status === EXIT_SIGKILL ? processId : undefined);
     // conmon wrote the code when the process exited: that, not now, is when it did (it may have been hours ago, while corrald was down)
     c.noteExit(processId, status, reason, reason ? undefined : await c.exitTime(processId));
     if (!alreadyReported) {
