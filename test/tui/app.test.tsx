@@ -561,6 +561,19 @@ describe('at 80x24: the selection, the log view and the dialogs stay on what the
     await ui.waitFor('│started again');
   });
 
+  test('a follow that corrald ended for falling behind (overflow) starts again by itself', async () => {
+    await open([container('web')]);
+    daemon.log('web', 'init', 'before');
+    await ui.press(KEYS.enter, 'l');
+    await ui.waitFor(/init · 1 lines · following/);
+    const asked = daemon.calls('process.logs').length;
+    daemon.overflowLogs('web', 'init');
+    await until(() => daemon.calls('process.logs').length > asked, 'the log to be asked for again');
+    await ui.waitFor(/init · \d+ lines · following/);
+    daemon.log('web', 'init', 'after the overflow');
+    await ui.waitFor('│after the overflow');
+  });
+
   test('switching tabs while a log loads keeps one follow and one copy of the lines', async () => {
     daemon = await FakeDaemon.start([container('web')]);
     daemon.log('web', 'init', 'one');

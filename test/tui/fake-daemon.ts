@@ -161,10 +161,15 @@ export class FakeDaemon {
     for (const [sub, f] of this.logFollowers) if (f.key === key) this.notify(f.conn, 'process.log', { subscription: sub, id, processId, line });
   }
 
-  private endLogs(id: string, processId?: string): void {
+  /** Ends the follows of a process as corrald does for a reader that fell behind: end with overflow. */
+  overflowLogs(id: string, processId: string): void {
+    this.endLogs(id, processId, true);
+  }
+
+  private endLogs(id: string, processId?: string, overflow = false): void {
     for (const [sub, f] of [...this.logFollowers]) {
       if (f.id !== id || (processId && f.processId !== processId)) continue;
-      this.notify(f.conn, 'process.log', { subscription: sub, id, processId: f.processId, end: true });
+      this.notify(f.conn, 'process.log', { subscription: sub, id, processId: f.processId, end: true, ...(overflow ? { overflow: true } : {}) });
       this.logFollowers.delete(sub);
       f.conn.subs.delete(sub);
     }

@@ -559,7 +559,10 @@ export class Store {
     const { logs, exec } = this.state;
     const matches = (v: { containerId: string; processId: string; subscription?: string } | null) =>
       v && (v.subscription === p.subscription || (!v.subscription && v.containerId === p.id && v.processId === p.processId));
-    if (logs && matches(logs)) {
+    if (logs && matches(logs) && p.overflow) {
+      // corrald ended the follow because this UI fell behind a chatty log: start again from a fresh tail
+      void this.openLogs(logs.containerId, logs.processId);
+    } else if (logs && matches(logs)) {
       const lines = p.line ? [...logs.lines, p.line].slice(-LOG_LINES_MAX) : logs.lines;
       this.set({ logs: { ...logs, lines, received: logs.received + (p.line ? 1 : 0), ended: logs.ended || Boolean(p.end) } });
     } else if (exec && matches(exec)) {
