@@ -115,7 +115,7 @@ export async function explained<T>(d: () => DaemonHandle | undefined, fn: () => 
     return await fn();
   } catch (err) {
     const h = d();
-    if (h) console.log(`# corrald exit=${h.proc.exitCode} signal=${h.proc.signalCode}; last log lines:\n${h.stderr().split('\n').slice(-25).join('\n')}`);
+    if (h) console.log(`# corrald exit=${h.proc.exitCode} signal=${h.proc.signalCode}; last log lines:\n${h.stderr().split('\n').slice(-60).join('\n')}`);
     throw err;
   }
 }

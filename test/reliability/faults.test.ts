@@ -106,10 +106,15 @@ async function killRounds(d: DaemonHandle, seed: number): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     const op = OPS[round % OPS.length];
     const id = uid(`k${round}`);
-    if (op !== 'create') await c.request('container.create', { id, bundle });
-    if (op !== 'create' && op !== 'start') await c.request('container.start', { id });
-    if (op === 'resume') await c.request('container.pause', { id });
-    if (op === 'processKill') await c.request('process.exec', { id, processId: 'e', args: ['/bin/sleep', '1000'] });
+    // the set-up before the crash; a failure here says which round and call it was
+    await (async () => {
+      if (op !== 'create') await c.request('container.create', { id, bundle });
+      if (op !== 'create' && op !== 'start') await c.request('container.start', { id });
+      if (op === 'resume') await c.request('container.pause', { id });
+      if (op === 'processKill') await c.request('process.exec', { id, processId: 'e', args: ['/bin/sleep', '1000'] });
+    })().catch((err: unknown) => {
+      throw new Error(`round ${round} (seed ${seed}): setting up ${op} of ${id} failed: ${err}`, { cause: err });
+    });
     const calls: Record<Op, (cl: Client) => Promise<unknown>> = {
       create: (cl) => cl.request('container.create', { id, bundle }),
       start: (cl) => cl.request('container.start', { id }),
@@ -138,7 +143,9 @@ async function killRounds(d: DaemonHandle, seed: number): Promise<void> {
     }
     await d.restart();
     c = await d.client();
-    await assertConsistent(d, c, where);
+    await assertConsistent(d, c, where).catch((err: unknown) => {
+      throw new Error(`${where}: after the restart: ${err}`, { cause: err });
+    });
 
     // happened fully, or not at all and then a retry succeeds
     const got = await c.request('container.get', { id }).catch((e: unknown) => e as CorralError);
