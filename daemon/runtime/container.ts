@@ -121,7 +121,7 @@ export class Container {
     }
     const c = new Container(deps, { id, bundle, labels, createdAt: now(), bootId: deps.bootId }, 'creating');
     try {
-      await writeJsonAtomic(layout.stateFile(id), c.record);
+      await c.saveRecord();
       await c.launch(INIT_PROCESS, spec.process, runtimeConfig(spec, bundle));
       c.runcStatus = 'created';
       return c;
@@ -222,7 +222,7 @@ export class Container {
     this.runcStatus = 'running';
     this.record = { ...this.record, startedAt: now() };
     // init's own record keeps its create time; its start time is the container's (see processView)
-    await writeJsonAtomic(this.deps.layout.stateFile(this.id), this.record);
+    await this.saveRecord();
   }
 
   async pause(): Promise<void> {
@@ -292,19 +292,24 @@ export class Container {
     await this.deps.runc.update(this.id, resources);
   }
 
+  /** conmon's two copies of PROCESSID's exit code: under --root (survives a reboot), then under --state. */
+  private exitFiles(processId: string): string[] {
+    const { layout } = this.deps;
+    return [layout.exitFile(this.id, processId), layout.monitorExitFile(this.id, processId)];
+  }
+
   /** Reads the exit file of PROCESSID: its code, or undefined while it runs. */
   async readExit(processId: string): Promise<number | undefined> {
-    const { layout } = this.deps;
-    return (
-      parseExitFile(await readIfExists(layout.exitFile(this.id, processId))) ??
-      parseExitFile(await readIfExists(layout.monitorExitFile(this.id, processId)))
-    );
+    for (const file of this.exitFiles(processId)) {
+      const status = parseExitFile(await readIfExists(file));
+      if (status !== undefined) return status;
+    }
+    return undefined;
   }
 
   /** When conmon wrote the exit file of PROCESSID (ISO time), or undefined without one. */
   async exitTime(processId: string): Promise<string | undefined> {
-    const { layout } = this.deps;
-    for (const file of [layout.exitFile(this.id, processId), layout.monitorExitFile(this.id, processId)]) {
+    for (const file of this.exitFiles(processId)) {
       const st = await fs.stat(file).catch(() => undefined);
       if (st) return st.mtime.toISOString();
     }
@@ -314,6 +319,11 @@ export class Container {
   /** Marks the container's OOM kill as reported and writes it down, so a restart does not report it again. */
   async noteOomReported(): Promise<void> {
     this.record = { ...this.record, oomReportedAt: now() };
+    await this.saveRecord();
+  }
+
+  /** Writes state.json from the record in memory. */
+  async saveRecord(): Promise<void> {
     await writeJsonAtomic(this.deps.layout.stateFile(this.id), this.record);
   }
 
@@ -336,7 +346,7 @@ export class Container {
   async saveExit(processId: string): Promise<void> {
     await Promise.all([
       this.saveProcess(this.getProcess(processId)),
-      processId === INIT_PROCESS ? writeJsonAtomic(this.deps.layout.stateFile(this.id), this.record) : undefined,
+      processId === INIT_PROCESS ? this.saveRecord() : undefined,
     ]);
   }
 
