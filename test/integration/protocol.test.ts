@@ -200,3 +200,28 @@ test('responses sent as requests and null params are -32600 with a reason; a cli
   assert.ok((await c.request('daemon.version')).version, 'the connection goes on');
   c.close();
 });
+
+test('a follower that stops reading a chatty log gets end with overflow: true, and its connection goes on', async () => {
+  const c = await Client.connect(d.socket);
+  const id = uid('chatty');
+  const line = 'x'.repeat(500);
+  await c.request('container.create', { id, bundle: await d.bundle(['/bin/sh', '-c', `while true; do echo ${line}; done`]), start: true });
+  const p = await RawPeer.connect(d.socket);
+  await p.send(req(1, 'process.logs', { id, tail: 0, follow: true }) + '\n');
+  assert.ok((await p.next()).result.subscription);
+  // read nothing while the log pours in: the daemon's unread backlog passes the subscriber cap
+  p.socket.pause();
+  await new Promise((r) => setTimeout(r, 3000));
+  p.socket.resume();
+  let last: { method?: string; params?: { line?: unknown; end?: boolean; overflow?: boolean } } | undefined;
+  for (let n = 0; n < 100_000; n++) {
+    last = await p.next();
+    if (last?.params?.end) break;
+  }
+  assert.deepEqual({ end: last?.params?.end, overflow: last?.params?.overflow }, { end: true, overflow: true });
+  await p.send(req(2, 'daemon.version') + '\n');
+  assert.equal((await p.next()).id, 2, 'the connection is still served');
+  p.close();
+  await c.request('container.delete', { id, force: true });
+  c.close();
+});
