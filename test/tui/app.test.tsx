@@ -259,6 +259,19 @@ for (const size of SIZES) {
       await ui.waitForGone('exited with code 2');
     });
 
+    test('an exec whose wait is answered before its log shows the exit code only with the output', async () => {
+      await open();
+      daemon.execScript = () => ({ lines: ['hello from exec'], exitStatus: 4 });
+      daemon.logsDelayMs = 150;
+      await select('web');
+      await ui.press('e');
+      await ui.waitFor('exec in web');
+      await ui.type('sh -c hi');
+      await ui.press(KEYS.enter);
+      await ui.waitFor('exited with code 4');
+      assert.match(ui.frame(), /│hello from exec/);
+    });
+
     test('create from a bundle path', async () => {
       await open();
       await ui.press('n');

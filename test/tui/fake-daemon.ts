@@ -56,6 +56,8 @@ export class FakeDaemon {
   readonly logs = new Map<string, LogLineT[]>();
   /** Output and exit code of an exec, by the command's first argument. */
   execScript: (args: string[]) => { lines: string[]; exitStatus: number } = (args) => ({ lines: [`ran ${args.join(' ')}`], exitStatus: 0 });
+  /** Delay of process.logs answers: corrald gates its log reads, so a wait may be answered first. */
+  logsDelayMs = 0;
   /** Events replay no further back than this seq (older `since` is invalid_state). */
   oldestSeq = 0;
   /** What daemon.info reports as the read-only socket (corrald's default is beside the main one). */
@@ -334,7 +336,8 @@ export class FakeDaemon {
       this.cpu += 50_000_000;
       return { cpu: { usageNs: this.cpu }, memory: { usageBytes: 3 * 1024 * 1024, limitBytes: 512 * 1024 * 1024 }, pids: { current: 2, limit: 100 } };
     },
-    'process.logs': (p, conn) => {
+    'process.logs': async (p, conn) => {
+      if (this.logsDelayMs) await new Promise((r) => setTimeout(r, this.logsDelayMs));
       const c = this.get(p.id);
       const processId = String(p.processId ?? 'init');
       const key = `${c.id}/${processId}`;

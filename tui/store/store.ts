@@ -126,6 +126,8 @@ export class Store {
   private logGen = 0;
   /** Log subscriptions being ended: their last lines in flight belong to no view. */
   private ending = new Set<string>();
+  /** The exec on screen: its follow's end, which the exit code waits for. */
+  private execLogEnd: { processId: string; ended: () => void } | undefined;
   private rowErrorTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly opts: StoreOptions) {
@@ -485,6 +487,11 @@ export class Store {
       return;
     }
     setExec({ state: 'running' });
+    // the wait and the follow are two calls whose answers may come in either order: the exit code is
+    // shown once the follow has ended too, so "exited" never stands above output still on its way
+    let logEnded!: () => void;
+    const logDone = new Promise<void>((resolve) => (logEnded = resolve));
+    this.execLogEnd = { processId, ended: logEnded };
     this.request('process.logs', { id, processId, follow: true }, { quiet: false })
       .then((r) => {
         const cur = this.state.exec;
@@ -493,10 +500,14 @@ export class Store {
           return;
         }
         setExec({ lines: [...r.lines, ...cur.lines].slice(-LOG_LINES_MAX), subscription: r.subscription });
+        if (!r.subscription) logEnded();
       })
-      .catch((err) => setExec({ error: errorText(err) }));
-    this.request('process.wait', { id, processId }, { quiet: false })
-      .then((r) => setExec({ state: 'exited', exitStatus: r.exitStatus }))
+      .catch((err) => {
+        setExec({ error: errorText(err) });
+        logEnded();
+      });
+    Promise.all([this.request('process.wait', { id, processId }, { quiet: false }), logDone])
+      .then(([r]) => setExec({ state: 'exited', exitStatus: r.exitStatus }))
       .catch((err) => setExec({ error: errorText(err) }));
   }
 
@@ -567,6 +578,7 @@ export class Store {
       this.set({ logs: { ...logs, lines, received: logs.received + (p.line ? 1 : 0), ended: logs.ended || Boolean(p.end) } });
     } else if (exec && matches(exec)) {
       this.set({ exec: { ...exec, lines: p.line ? [...exec.lines, p.line].slice(-LOG_LINES_MAX) : exec.lines } });
+      if (p.end && this.execLogEnd?.processId === exec.processId) this.execLogEnd.ended();
     }
   }
 
