@@ -12,7 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { Client } from '../shared/client.js';
-import { all, checkInterrupted, interruption, now, pool, run, since, sleep, spawnDaemon, waitExit } from './exec.js';
+import { connectWhenReady } from '../shared/ready.js';
+import { all, checkInterrupted, interruption, now, pool, run, since, spawnDaemon, waitExit } from './exec.js';
 import { findPids } from './memory.js';
 import { median, summarize } from './stats.js';
 import type { ApiResult, RecoveryResult, Subject } from './types.js';
@@ -22,8 +23,6 @@ export const DAEMON_MAIN = path.join(TOP, 'dist/corrald.js');
 
 const READY_TIMEOUT_MS = 30_000;
 const CONNECT_POLL_MS = 2;
-/** One connection attempt while corrald comes up; the loop around it has READY_TIMEOUT_MS. */
-const CONNECT_ATTEMPT_TIMEOUT_MS = 1000;
 const CALL_TIMEOUT_MS = 60_000;
 const WAIT_TIMEOUT_MS = 30_000;
 const SOCAT_TIMEOUT_MS = 60_000;
@@ -73,21 +72,13 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
     return daemon;
   };
 
-  /** Connects as soon as the socket accepts; returns the client and when that happened. */
-  const connectWhenReady = async (child: ChildProcess): Promise<Client> => {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    for (;;) {
-      try {
-        return await Client.connect(socket, CONNECT_ATTEMPT_TIMEOUT_MS);
-      } catch (err) {
-        if (child.exitCode !== null || child.signalCode !== null) {
-          throw new Error(`corrald exited (${child.exitCode ?? child.signalCode}) before serving; see ${logPath}: ${tail(logPath)}`);
-        }
-        if (Date.now() > deadline) throw new Error(`corrald did not accept a connection within ${READY_TIMEOUT_MS} ms: ${(err as Error).message}`);
-        await sleep(CONNECT_POLL_MS);
-      }
-    }
-  };
+  /** Connects once the corrald just spawned answers as itself (not a crashed one's leftover socket). */
+  const connectWhenUp = (child: ChildProcess): Promise<Client> =>
+    connectWhenReady(socket, child.pid!, {
+      timeoutMs: READY_TIMEOUT_MS,
+      pollMs: CONNECT_POLL_MS,
+      gone: () => (child.exitCode !== null || child.signalCode !== null ? `exit ${child.exitCode ?? child.signalCode}; see ${logPath}: ${tail(logPath)}` : undefined),
+    });
 
   const stopDaemon = async () => {
     client?.close();
@@ -141,7 +132,7 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
   };
 
   try {
-    client = await connectWhenReady(spawnCorrald());
+    client = await connectWhenUp(spawnCorrald());
     const v = await client.request('daemon.version', {}, { timeoutMs: CALL_TIMEOUT_MS });
     const version = `corral ${v.version} (api ${v.apiVersion})`;
     log(`corrald up: ${version}, runtime ${v.runtime?.version ?? '?'}, monitor ${v.monitor?.version ?? '?'}`);
@@ -197,7 +188,7 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
         await stopDaemon();
         const t0 = now();
         const child = spawnCorrald();
-        client = await connectWhenReady(child);
+        client = await connectWhenUp(child);
         const connectMs = since(t0);
         const list = await client.request('container.list', {}, { timeoutMs: CALL_TIMEOUT_MS });
         const firstAnswerMs = since(t0);

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 const top = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { Client, DEFAULT_SOCKET, DEFAULT_STATE_DIR } = await import(path.join(top, 'dist/shared/client.js'));
 const { createBundle } = await import(path.join(top, 'dist/shared/bundle.js'));
+const { connectWhenReady } = await import(path.join(top, 'dist/shared/ready.js'));
 const ROOT = '/var/lib/corral';
 const LOG = path.join(DEFAULT_STATE_DIR, 'corrald.log');
 /** corrald restores and listens in well under a second; this bounds a broken start. */
@@ -34,13 +35,13 @@ if (!client) {
   });
   daemon.unref();
   process.stderr.write(`corral: started corrald (pid ${daemon.pid}); its log is ${LOG}\n`);
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (!(client = await connect())) {
-    if (Date.now() > deadline) {
-      process.stderr.write(`corral: corrald did not come up within ${START_TIMEOUT_MS} ms; see ${LOG}\n`);
-      process.exit(1);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  let exited;
+  daemon.once('exit', (code, signal) => (exited = `exit ${code ?? signal}; see ${LOG}`));
+  try {
+    client = await connectWhenReady(DEFAULT_SOCKET, daemon.pid, { timeoutMs: START_TIMEOUT_MS, gone: () => exited });
+  } catch (err) {
+    process.stderr.write(`corral: ${err.message}\n`);
+    process.exit(1);
   }
 }
 

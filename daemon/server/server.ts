@@ -12,7 +12,7 @@ import { CorralError } from '../../shared/errors.js';
 import { Connection } from './connection.js';
 import type { Dispatcher } from './dispatch.js';
 
-/** How long to wait for an existing socket to answer before calling it stale. */
+/** How long an existing socket has to answer a probe before it is called stale (a live corrald answers in milliseconds). */
 export const PROBE_TIMEOUT_MS = 1_000;
 
 export interface ListenOptions {
@@ -43,7 +43,7 @@ export class ApiServer {
 
   async listen(l: ListenOptions): Promise<void> {
     await fs.mkdir(path.dirname(l.path), { recursive: true, mode: 0o711 });
-    await removeStaleSocket(l.path);
+    await removeStaleSocket(l.path, this.o.log);
     const gid = groupId(l.group);
     const server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket, l.readOnly));
     // bound under a private name, given its group and mode, then renamed into place: a client that
@@ -102,28 +102,43 @@ export class ApiServer {
   }
 }
 
-async function removeStaleSocket(p: string): Promise<void> {
+/**
+ * A socket file left at P is replaced unless a corrald answers on it. A
+ * connection the kernel accepts is not an answer: a corrald killed while it
+ * spawned a monitor leaves a child inside execve(2) that holds the dead
+ * daemon's listening socket until its close-on-exec descriptors are closed,
+ * so a restart right after the crash would otherwise refuse to start.
+ */
+async function removeStaleSocket(p: string, log: Logger): Promise<void> {
   const st = await fs.lstat(p).catch(() => undefined);
   if (!st) return;
   if (!st.isSocket()) throw new CorralError('invalid_state', `${p} exists and is not a socket; move it away or pass another --socket`);
-  const live = await new Promise<boolean>((resolve) => {
-    const c = net.createConnection({ path: p });
-    const t = setTimeout(() => {
-      c.destroy();
-      resolve(true);
-    }, PROBE_TIMEOUT_MS);
-    c.once('connect', () => {
-      clearTimeout(t);
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => {
-      clearTimeout(t);
-      resolve(false);
-    });
-  });
-  if (live) throw new CorralError('already_exists', `another corrald is already serving ${p}; stop it first or use another --state`);
+  const probe = await probeSocket(p);
+  if (probe === 'answered') throw new CorralError('already_exists', `another corrald is already serving ${p}; stop it first or use another --state`);
+  if (probe === 'silent') log.warn({ socket: p }, `the old socket accepted a connection but nothing answered within ${PROBE_TIMEOUT_MS} ms (a crashed corrald's descriptor still held by a child in exec); replacing it`);
   await fs.rm(p, { force: true });
+}
+
+/** What is behind a socket file: nothing listening, a listener that never answers, or a server that answers. */
+function probeSocket(p: string): Promise<'refused' | 'silent' | 'answered'> {
+  return new Promise((resolve) => {
+    let accepted = false;
+    const c = net.createConnection({ path: p });
+    const done = (r: 'refused' | 'silent' | 'answered') => {
+      clearTimeout(t);
+      c.destroy();
+      resolve(r);
+    };
+    const t = setTimeout(() => done(accepted ? 'silent' : 'refused'), PROBE_TIMEOUT_MS);
+    c.once('connect', () => {
+      accepted = true;
+      c.write(JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'daemon.version' }) + '\n');
+    });
+    // any reply at all is a server: corral's own, or something else that owns the path
+    c.once('data', () => done('answered'));
+    c.once('error', () => done(accepted ? 'silent' : 'refused'));
+    c.once('close', () => done(accepted ? 'silent' : 'refused'));
+  });
 }
 
 function groupId(group: string): number {

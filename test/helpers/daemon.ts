@@ -11,6 +11,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Client } from '../../shared/client.js';
+import { connectWhenReady } from '../../shared/ready.js';
 import { createBundle } from '../../shared/bundle.js';
 
 export const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -115,18 +116,9 @@ async function killAndWait(proc: ChildProcess, signal: NodeJS.Signals): Promise<
 }
 
 async function waitForSocket(socket: string, proc: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + DAEMON_START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`corrald exited with ${proc.exitCode} during start:\n${log()}`);
-    try {
-      const c = await Client.connect(socket, 1000);
-      c.close();
-      return;
-    } catch {
-      await sleep(25);
-    }
-  }
-  throw new Error(`corrald did not open ${socket} within ${DAEMON_START_TIMEOUT_MS} ms:\n${log()}`);
+  const gone = () => (proc.exitCode !== null || proc.signalCode !== null ? `exit ${proc.exitCode ?? proc.signalCode}:\n${log()}` : undefined);
+  const c = await connectWhenReady(socket, proc.pid!, { timeoutMs: DAEMON_START_TIMEOUT_MS, gone });
+  c.close();
 }
 
 /** Whatever a test left behind in this --state: runc containers and their conmons. */

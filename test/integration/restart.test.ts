@@ -5,10 +5,11 @@
 // container unreadable.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { startDaemon, uid, runcState, until, conmonsUnder, type DaemonHandle } from '../helpers/daemon.js';
+import { DAEMON, startDaemon, uid, runcState, until, conmonsUnder, type DaemonHandle } from '../helpers/daemon.js';
 import type { EventT } from '../../shared/api.js';
 
 let d: DaemonHandle;
@@ -257,4 +258,39 @@ test('SIGTERM stops corrald cleanly and leaves every container running; the next
   assert.equal(after.state, 'running');
   assert.equal(after.pid, before.pid);
   await c.request('container.delete', { id, force: true });
+});
+
+test('a crashed corrald socket still held by a silent process (a child in exec) is replaced, and the start waits for the new daemon', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'corral-ghost-'));
+  const sock = path.join(dir, 'state', 'corrald.sock');
+  fs.mkdirSync(path.dirname(sock), { recursive: true });
+  // accepts connections into its backlog and never reads them, as the dead daemon's socket does
+  // while a child forked from it has not yet closed its close-on-exec descriptors
+  const ghost = spawn(process.execPath, ['-e', "require('net').createServer({ pauseOnConnect: true }).listen(process.argv[1], () => console.log('up'))", sock], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise((resolve) => ghost.stdout!.once('data', resolve));
+    const h = await startDaemon({ dir });
+    try {
+      const c = await h.client();
+      assert.equal((await c.request('daemon.info')).pid, h.proc.pid);
+      assert.match(h.stderr(), /nothing answered within/);
+    } finally {
+      await h.cleanup();
+    }
+  } finally {
+    ghost.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a socket a live corrald answers on is never taken over by a second one, even with another --state', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'corral-second-'));
+  try {
+    const r = spawnSync(DAEMON, ['--root', path.join(dir, 'root'), '--state', path.join(dir, 'state'), '--socket', d.socket, '--ro-socket', 'none'], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /another corrald is already serving/);
+    assert.equal((await (await d.client()).request('daemon.info')).pid, d.proc.pid);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,0 +1,49 @@
+// Waiting for a corrald that one has just started, shared by `npm start`, the
+// tests and the bench. A socket that accepts is not proof that the new daemon
+// is up: a corrald killed while it was spawning a monitor leaves a child that
+// is still inside execve(2) and, until the exec closes its close-on-exec
+// descriptors (up to seconds on a loaded machine, while the kernel tears down
+// the copy of a large heap), still holds the dead daemon's listening socket.
+// The kernel queues connections to it that nobody will ever answer. So a
+// started daemon counts as ready only once it answers daemon.info with its own
+// pid; anything else is a previous daemon's socket, or a ghost of one.
+import { Client } from './client.js';
+
+/** One connection attempt, or one daemon.info, while the daemon comes up; the loop around it has its own deadline. */
+export const READY_ATTEMPT_TIMEOUT_MS = 1_000;
+/** Between attempts: short, since a daemon that restores quickly should be used quickly. */
+export const READY_POLL_MS = 20;
+
+export interface ReadyOptions {
+  /** The whole wait; past it the error says what was last seen. */
+  timeoutMs: number;
+  /** Says why the daemon cannot come up any more (it exited), or undefined while it may. */
+  gone?: () => string | undefined;
+  pollMs?: number;
+}
+
+/**
+ * Connects to SOCKET once the corrald of process PID answers there, and
+ * returns that connection. Throws when gone() says the daemon exited, or
+ * after timeoutMs.
+ */
+export async function connectWhenReady(socket: string, pid: number, o: ReadyOptions): Promise<Client> {
+  const deadline = Date.now() + o.timeoutMs;
+  let last = 'nothing answered yet';
+  for (;;) {
+    const why = o.gone?.();
+    if (why !== undefined) throw new Error(`corrald (pid ${pid}) exited before it served ${socket}: ${why}`);
+    let client: Client | undefined;
+    try {
+      client = await Client.connect(socket, READY_ATTEMPT_TIMEOUT_MS);
+      const info = await client.request('daemon.info', {}, { timeoutMs: READY_ATTEMPT_TIMEOUT_MS });
+      if (info.pid === pid) return client;
+      last = `${socket} is served by another corrald (pid ${info.pid})`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    client?.close();
+    if (Date.now() > deadline) throw new Error(`corrald (pid ${pid}) did not answer on ${socket} within ${o.timeoutMs} ms; last: ${last}`);
+    await new Promise((r) => setTimeout(r, o.pollMs ?? READY_POLL_MS));
+  }
+}
