@@ -1,8 +1,9 @@
-// Turns the raw results (./types.ts Results) into the markdown the README
-// quotes: a header saying when and on what machine, the goals of issue 6 with
-// met or missed, then one table with corral's ratio to each peer first and the
-// raw figures after. A figure that was not measured shows why, in a note under
-// the table, never as a number.
+// Turns the raw results (./types.ts Results) into the markdown written beside
+// them (bench/results/latest.md for a full run): a header saying when and on
+// what machine, corral's performance goals with met or missed, then one table
+// with corral's ratio to each peer first and the raw figures after. A figure
+// that was not measured shows why, in a note under the table, never as a
+// number.
 import { isMeasured, TOOLS, type Outcome, type Results, type ToolName, type ToolResult } from './types.js';
 
 type Cell = number | { why: string };
@@ -81,7 +82,7 @@ export interface Goal {
   met: boolean | null;
 }
 
-/** The goals of issue 6, each computed from the figures (null: not measured in this run). */
+/** corral's performance goals, each computed from the figures (null: not measured in this run). */
 export function goals(r: Results): Goal[] {
   const t = r.tools;
   const med = (tool: ToolName, variant: string) => {
@@ -115,7 +116,7 @@ export function markdown(r: Results): string {
   lines.push(`Versions: ${TOOLS.map((t) => `${t}: ${r.tools[t].version ?? 'not run'}`).join('; ')}.`);
   lines.push(`Run-to-exit: ${r.params.runs} runs each after one warm-up, round-robin over the tools; the container prints one line (/bin/echo hi) from the same busybox root filesystem in every tool. Whole run: ${Math.round(r.durationSeconds)} s; 1-minute load average ${r.loadAverage.start.toFixed(2)} at the start, ${r.loadAverage.end.toFixed(2)} at the end (other work on the machine adds noise to every tool alike).`);
   lines.push('');
-  lines.push('## Goals (issue 6)');
+  lines.push('## Goals');
   lines.push('');
   lines.push('| goal | this run | |');
   lines.push('|---|---|---|');

@@ -1,6 +1,7 @@
 // `npm run bench`: measures corral against bare runc, containerd and podman
-// on this machine in one run (issue 6) and writes the raw figures to
-// bench/results/latest.json and the table to bench/results/latest.md.
+// on this machine in one run and writes the raw figures to
+// bench/results/latest.json and the table to bench/results/latest.md
+// (bench/results/README.md, the summary, is written by hand).
 // `--quick` measures corral and bare runc only, with N of 1-3, for the test
 // that keeps this script from rotting; it writes to --out (default: the
 // system's temporary folder), never over the committed results. Everything

@@ -2,7 +2,7 @@
 // nothing leaked" after a fault (every listed container agrees with runc, no
 // runc container or conmon that corral does not list, no torn record on disk),
 // the daemon's resident memory, and the numbers each test prints for
-// the README's Reliability section.
+// docs/reliability.md.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -104,7 +104,7 @@ export function rssBytes(pid: number): number {
   return Number(m[1]) * 1024;
 }
 
-/** One line of numbers in the test output, for the README's Reliability section. */
+/** One line of numbers in the test output, for docs/reliability.md. */
 export function report(what: string, numbers: Record<string, unknown>): void {
   console.log(`# reliability ${what} ${JSON.stringify(numbers)}`);
 }

@@ -4,7 +4,7 @@
 // the errors a vanished container explains, and corrald's memory bounded);
 // and clients that never read, whose backlog is capped (an events.overflow, or
 // a disconnect) while everyone else is served as usual. Numbers are printed
-// for the README's Reliability section; no assertion is about time.
+// for docs/reliability.md; no assertion is about time.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
