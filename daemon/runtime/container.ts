@@ -16,7 +16,7 @@ import { loadBundle, OciProcess, type OciProcessT, type OciSpecT } from '../oci/
 import { checkTransition, containerState, parseExitFile, type Operation } from './decide.js';
 import { readIfExists, readJson, removeAside, writeJsonAtomic } from './files.js';
 import type { Layout } from './layout.js';
-import { startTime } from './procinfo.js';
+import { isSameProcess, oomCounterFile, readOomKills, startTime } from './procinfo.js';
 import { SIGKILL } from './signals.js';
 
 export interface RuntimeDeps {
@@ -39,8 +39,12 @@ export const ContainerRecord = z.object({
   exitStatus: z.number().int().optional(),
   exitedAt: z.string().optional(),
   exitReason: z.string().optional(),
-  /** When corral reported the container's OOM kill: conmon leaves its oom file for good, so it is reported once. */
+  /** When corral last reported an OOM kill of the container. */
   oomReportedAt: z.string().optional(),
+  /** The kernel's oom_kill counter of the container's memory cgroup at that report: each kill is reported once. */
+  oomKills: z.number().int().optional(),
+  /** The file that holds that counter, found from init's pid when it started (init may be the victim). */
+  oomCounter: z.string().optional(),
 });
 export type ContainerRecordT = z.output<typeof ContainerRecord>;
 
@@ -220,7 +224,8 @@ export class Container {
     this.check('start');
     await this.deps.runc.start(this.id);
     this.runcStatus = 'running';
-    this.record = { ...this.record, startedAt: now() };
+    const oomCounter = this.init?.pid ? await oomCounterFile(this.init.pid) : undefined;
+    this.record = { ...this.record, startedAt: now(), ...(oomCounter ? { oomCounter } : {}) };
     // init's own record keeps its create time; its start time is the container's (see processView)
     await this.saveRecord();
   }
@@ -316,10 +321,29 @@ export class Container {
     return undefined;
   }
 
-  /** Marks the container's OOM kill as reported and writes it down, so a restart does not report it again. */
-  async noteOomReported(): Promise<void> {
-    this.record = { ...this.record, oomReportedAt: now() };
+  /** Marks OOM kills up to KILLS as reported and writes it down, so a restart does not report them again. */
+  async noteOomReported(kills: number): Promise<void> {
+    this.record = { ...this.record, oomReportedAt: now(), oomKills: kills };
     await this.saveRecord();
+  }
+
+  /** The kernel's count of OOM kills in the container's memory cgroup; undefined once the cgroup is gone (deleted, rebooted). */
+  async oomKills(): Promise<number | undefined> {
+    let file = this.record.oomCounter;
+    // a container started before the counter's file was recorded: init's cgroup, while init is still itself
+    if (!file && this.init?.pid && this.init.exitStatus === undefined && (await isSameProcess(this.init.pid, this.init.pidStart))) {
+      file = await oomCounterFile(this.init.pid);
+    }
+    return file ? readOomKills(file) : undefined;
+  }
+
+  /** Whether a process other than EXCEPT has died with its exit not yet recorded (its monitor is still writing it). */
+  async hasUnrecordedDeath(except?: string): Promise<boolean> {
+    for (const p of this.processes.values()) {
+      if (p.id === except || p.exitStatus !== undefined || p.pid === null) continue;
+      if (!(await isSameProcess(p.pid, p.pidStart))) return true;
+    }
+    return false;
   }
 
   /** Writes state.json from the record in memory. */

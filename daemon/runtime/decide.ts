@@ -118,3 +118,40 @@ export function isLeakedMonitor(m: KnownMonitor, owned: ReadonlySet<string>): bo
 }
 
 export const monitorKey = (containerId: string, session: string) => `${containerId}\0${session}`;
+
+/** What corral knows about a container's OOM kills when it considers reporting one. */
+export interface OomFacts {
+  /** The kernel's oom_kill counter of the container's memory cgroup, or undefined when it cannot be read (gone after a reboot). */
+  kills: number | undefined;
+  /** The counter's value when corral last reported (undefined: never, or a record from before counters were kept). */
+  reportedKills: number | undefined;
+  /** Whether a container.oom was ever reported. */
+  reportedBefore: boolean;
+  /** Whether conmon left an oom file, the fallback when the counter is unreadable. */
+  oomFile: boolean;
+  /** A process of the container has died and its exit is not recorded yet: an OOM kill may be its to claim. */
+  victimPending: boolean;
+  /** The exit being recorded could be the kill's (status 137): the report names it. */
+  claimsIt: boolean;
+}
+
+/**
+ * Whether to report container.oom now, and the counter value to record. The
+ * kernel counts kills in the cgroup before the victim dies, so the exit of a
+ * killed process always finds its kill counted: the report goes out with
+ * that exit, before it, and names it. An unclaimed rise (the victim was a
+ * worker of init) is reported only while no dead process's exit is pending,
+ * since that exit may be the victim's. conmon's oom file, which conmon
+ * writes only if it handles the kernel's notice before the exit, is the
+ * fallback when the counter is gone, and then only once per container.
+ */
+export function decideOom(f: OomFacts): { report: false } | { report: true; kills: number } {
+  if (!f.claimsIt && f.victimPending) return { report: false };
+  if (f.kills !== undefined) {
+    // a record from before counters were kept, that reported once: that report covered the kills so far
+    const base = f.reportedKills ?? (f.reportedBefore ? f.kills : 0);
+    return f.kills > base ? { report: true, kills: f.kills } : { report: false };
+  }
+  if (f.oomFile && !f.reportedBefore) return { report: true, kills: (f.reportedKills ?? 0) + 1 };
+  return { report: false };
+}

@@ -33,6 +33,33 @@ export async function isSameProcess(pid: number | null | undefined, recordedStar
   return recordedStart === undefined || now === recordedStart;
 }
 
+/** Where cgroup file systems are mounted: v1 has one hierarchy per controller, v2 one for all. */
+export const CGROUP_MOUNT = '/sys/fs/cgroup';
+
+/**
+ * The file that holds the kernel's oom_kill counter for PID's memory cgroup:
+ * memory.oom_control on cgroup v1, memory.events on v2. Undefined when PID is
+ * gone or has no memory cgroup.
+ */
+export async function oomCounterFile(pid: number): Promise<string | undefined> {
+  const text = await fs.readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => undefined);
+  if (!text) return undefined;
+  const lines = text.split('\n').map((l) => l.split(':'));
+  const v1 = lines.find((f) => f.length >= 3 && f[1].split(',').includes('memory'));
+  const candidates = v1 ? [`${CGROUP_MOUNT}/memory${v1.slice(2).join(':')}/memory.oom_control`] : [];
+  const v2 = lines.find((f) => f.length >= 3 && f[0] === '0' && f[1] === '');
+  if (v2) candidates.push(`${CGROUP_MOUNT}${v2.slice(2).join(':')}/memory.events`);
+  for (const file of candidates) if ((await readOomKills(file)) !== undefined) return file;
+  return undefined;
+}
+
+/** The oom_kill count in FILE (memory.oom_control or memory.events), or undefined when it cannot be read. */
+export async function readOomKills(file: string): Promise<number | undefined> {
+  const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+  const m = text === undefined ? null : /^oom_kill (\d+)$/m.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
 export interface MonitorProcess {
   pid: number;
   containerId: string;

@@ -10,7 +10,7 @@ import { INIT_PROCESS } from '../../shared/api.js';
 import { CorralError, errors } from '../../shared/errors.js';
 import type { RuncStats } from '../oci/runc.js';
 import { Container, type ExecOptions, type ProcessRecordT, type RuntimeDeps } from '../runtime/container.js';
-import { EXIT_UNKNOWN, REASON_MONITOR_DISK_FULL, REASON_MONITOR_LOST } from '../runtime/decide.js';
+import { decideOom, EXIT_UNKNOWN, REASON_MONITOR_DISK_FULL, REASON_MONITOR_LOST, type OomFacts } from '../runtime/decide.js';
 import { diskFull } from '../runtime/files.js';
 import { isSameProcess } from '../runtime/procinfo.js';
 import { SIGKILL, toSignalNumber } from '../runtime/signals.js';
@@ -328,7 +328,7 @@ export class Supervisor {
     const pid = p.pid;
     if (reason === REASON_MONITOR_LOST && (await diskFull(this.deps.layout.containerDir(c.id)))) reason = REASON_MONITOR_DISK_FULL;
     // the OOM killer's SIGKILL ends its victim with 137; any other exit just happens to see the oom file
-    if (!alreadyReported) await this.reportOomLocked(c, status === EXIT_SIGKILL ? processId : undefined);
+    if (!alreadyReported) await this.reportOomLocked(c, { processId, status });
     // conmon wrote the code when the process exited: that, not now, is when it did (it may have been hours ago, while corrald was down)
     c.noteExit(processId, status, reason, reason ? undefined : await c.exitTime(processId));
     if (!alreadyReported) {
@@ -356,16 +356,30 @@ export class Supervisor {
   }
 
   /**
-   * container.oom, once per container: every conmon of a container leaves an
-   * oom file when the kernel kills in its cgroup, so the first to see one
-   * reports it: the exit of the killed process (named), or, when the victim
-   * was no process of corral's (a worker of init), the reconcile loop.
+   * container.oom for kills the kernel counted in the container's cgroup and
+   * corral has not reported yet (decideOom). Called with every exit, before
+   * it is published, so a killed process's report comes first and names it;
+   * and by the reconcile loop for kills of processes that are not corral's.
    */
-  private async reportOomLocked(c: Container, processId?: string): Promise<void> {
-    if (this.containers.get(c.id) !== c || c.record.oomReportedAt !== undefined || !(await c.oomKilled(processId ?? INIT_PROCESS))) return;
-    this.emit(c, { type: 'container.oom', ...(processId ? { processId } : {}) });
-    await c.noteOomReported().catch((err) => this.log.warn({ id: c.id, err }, 'cannot record that the OOM kill was reported; a restart may report it again'));
-    this.log.warn({ id: c.id, processId }, 'the kernel killed a process of the container for lack of memory');
+  private async reportOomLocked(c: Container, exit?: { processId: string; status: number }): Promise<void> {
+    if (this.containers.get(c.id) !== c) return;
+    const claimsIt = exit?.status === EXIT_SIGKILL;
+    const kills = await c.oomKills();
+    const facts: OomFacts = {
+      kills,
+      reportedKills: c.record.oomKills,
+      reportedBefore: c.record.oomReportedAt !== undefined,
+      oomFile: kills === undefined && (await c.oomKilled(exit?.processId ?? INIT_PROCESS)),
+      victimPending: false,
+      claimsIt,
+    };
+    let d = decideOom(facts);
+    // only a report that would go out unclaimed needs the look at the other processes
+    if (d.report && !claimsIt) d = decideOom({ ...facts, victimPending: await c.hasUnrecordedDeath(exit?.processId) });
+    if (!d.report) return;
+    this.emit(c, { type: 'container.oom', ...(claimsIt ? { processId: exit!.processId } : {}) });
+    await c.noteOomReported(d.kills).catch((err) => this.log.warn({ id: c.id, err }, 'cannot record that the OOM kill was reported; a restart may report it again'));
+    this.log.warn({ id: c.id, processId: claimsIt ? exit!.processId : undefined }, 'the kernel killed a process of the container for lack of memory');
   }
 
   private waitForExitFile(c: Container, processId: string, timeoutMs: number): Promise<number | undefined> {
@@ -407,6 +421,8 @@ export class Supervisor {
           this.log.warn({ id: c.id, processId: p.id, err }, 'cannot check process; retrying on the next pass');
         }
       }
+      // after the exits: a kill that one of them claims is reported with it, not as nobody's
+      if (c.state !== 'stopped') await this.queue.run(c.id, () => this.reportOomLocked(c)).catch((err) => this.log.warn({ id: c.id, err }, 'cannot check for OOM kills'));
     }
     if (Date.now() - this.lastRuncReconcile >= RUNC_RECONCILE_INTERVAL_MS) {
       this.lastRuncReconcile = Date.now();
@@ -431,9 +447,6 @@ export class Supervisor {
   }
 
   private async reconcileProcess(c: Container, p: ProcessRecordT): Promise<void> {
-    if (p.id === INIT_PROCESS && c.record.oomReportedAt === undefined && (await c.oomKilled(INIT_PROCESS))) {
-      await this.queue.run(c.id, () => this.reportOomLocked(c));
-    }
     const status = await c.readExit(p.id);
     if (status !== undefined) {
       await this.queue.run(c.id, () => this.recordExitLocked(c, p.id, status));

@@ -6,7 +6,8 @@
 // recovery concludes about a process for each meaningful combination of the
 // facts it gathered (and, over all 64 combinations, the invariants that hold
 // whatever the order of the rules); and a monitor is leaked exactly when no
-// live record claims its (container, session) key.
+// live record claims its (container, session) key; and when an OOM kill is
+// reported, named for which exit, and with which counter value.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ContainerState, type ContainerStateT } from '../../shared/api.js';
@@ -19,10 +20,12 @@ import {
   allowedFrom,
   checkTransition,
   containerState,
+  decideOom,
   isLeakedMonitor,
   judgeProcess,
   monitorKey,
   parseExitFile,
+  type OomFacts,
   type Operation,
   type ProcessFacts,
   type ProcessVerdict,
@@ -249,4 +252,26 @@ describe('isLeakedMonitor / monitorKey', () => {
     assert.ok(!isLeakedMonitor({ containerId: 'ab', session: 'c' }, new Set([monitorKey('ab', 'c')])));
     assert.ok(isLeakedMonitor({ containerId: 'a', session: 'bc' }, new Set([monitorKey('ab', 'c')])));
   });
+});
+
+describe('decideOom', () => {
+  const base: OomFacts = { kills: 0, reportedKills: undefined, reportedBefore: false, oomFile: false, victimPending: false, claimsIt: false };
+  const cases: [string, Partial<OomFacts>, ReturnType<typeof decideOom>][] = [
+    ['no kill counted', {}, { report: false }],
+    // the race CI met: the victim's conmon handled its exit before the kernel's notice and wrote no oom file
+    ['a 137 exit with a kill counted and no oom file: reported, named', { kills: 1, claimsIt: true }, { report: true, kills: 1 }],
+    ['a kill already reported is not reported again', { kills: 1, reportedKills: 1, reportedBefore: true, claimsIt: true }, { report: false }],
+    ['a second kill later is a second report', { kills: 2, reportedKills: 1, reportedBefore: true, claimsIt: true }, { report: true, kills: 2 }],
+    ['an unclaimed kill while no death is pending: reported', { kills: 1 }, { report: true, kills: 1 }],
+    ['an unclaimed kill while a dead process awaits its exit: left for that exit', { kills: 1, victimPending: true }, { report: false }],
+    ['a claiming exit does not wait for other deaths', { kills: 1, victimPending: true, claimsIt: true }, { report: true, kills: 1 }],
+    ['a record from before counters that reported once: its kills were reported', { kills: 1, reportedBefore: true }, { report: false }],
+    ['...and a kill after that one is new', { kills: 2, reportedKills: 1, reportedBefore: true }, { report: true, kills: 2 }],
+    ['counter gone (rebooted), oom file left: reported once', { kills: undefined, oomFile: true, claimsIt: true }, { report: true, kills: 1 }],
+    ['counter gone, oom file, already reported: not again', { kills: undefined, oomFile: true, reportedBefore: true, reportedKills: 1 }, { report: false }],
+    ['counter gone, no oom file: nothing to report', { kills: undefined, claimsIt: true }, { report: false }],
+  ];
+  for (const [name, facts, want] of cases) {
+    test(name, () => assert.deepEqual(decideOom({ ...base, ...facts }), want));
+  }
 });
