@@ -13,7 +13,7 @@ import { createJSONRPCErrorResponse, type JSONRPCResponse } from 'json-rpc-2.0';
 import { CorralError } from '../../shared/errors.js';
 import type { CallContext, Connection as ConnectionApi, Subscription } from '../methods/types.js';
 import type { Dispatcher } from './dispatch.js';
-import { LineSplitter } from './framing.js';
+import { LineSplitter, type Frame } from '../../shared/lines.js';
 
 export const MAX_BATCH = 64;
 /** Requests of one client being handled at once before its socket is paused. */
@@ -123,7 +123,7 @@ export class Connection {
     return true;
   }
 
-  private onFrames(frames: ReturnType<LineSplitter['push']>): void {
+  private onFrames(frames: Frame[]): void {
     for (const f of frames) {
       if ('oversize' in f) {
         const e = new CorralError('limit_exceeded', `message of ${f.oversize} bytes is longer than the limit of ${this.o.maxMessageBytes} (--max-message-bytes); it was skipped`, {
