@@ -16,6 +16,7 @@ import type { Dispatcher } from '../../daemon/server/dispatch.js';
 import type { CallContext, DaemonContext, Subscription } from '../../daemon/methods/types.js';
 import { eventMethods } from '../../daemon/methods/events.js';
 import { EventBus } from '../../daemon/supervisor/events.js';
+import { onLines } from '../../shared/lines.js';
 import { useTempFolder } from './tmp.js';
 
 const tmp = useTempFolder('connection');
@@ -41,16 +42,9 @@ async function serve(handle: Handle) {
   const client = net.createConnection({ path: file });
   await new Promise<void>((resolve) => client.once('connect', resolve));
   const lines: unknown[] = [];
-  let buf = '';
   let wake: (() => void) | undefined;
-  client.setEncoding('utf8');
-  client.on('data', (d: string) => {
-    buf += d;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      lines.push(JSON.parse(buf.slice(0, nl)));
-      buf = buf.slice(nl + 1);
-    }
+  onLines(client, (line) => {
+    lines.push(JSON.parse(line));
     wake?.();
   });
   const waitFor = async (count: number, timeoutMs = 10_000) => {
