@@ -9,11 +9,12 @@
 // no subscription streams to it any more.
 import type net from 'node:net';
 import type { Logger } from 'pino';
-import { createJSONRPCErrorResponse, type JSONRPCResponse } from 'json-rpc-2.0';
+import type { JSONRPCResponse } from 'json-rpc-2.0';
 import { CorralError } from '../../shared/errors.js';
 import type { CallContext, Connection as ConnectionApi, Subscription } from '../methods/types.js';
 import type { Dispatcher } from './dispatch.js';
 import { LineSplitter, type Frame } from '../../shared/lines.js';
+import { errorLine } from './rpc-errors.js';
 
 export const MAX_BATCH = 64;
 /** Requests of one client being handled at once before its socket is paused. */
@@ -129,15 +130,14 @@ export class Connection {
         const e = new CorralError('limit_exceeded', `message of ${f.oversize} bytes is longer than the limit of ${this.o.maxMessageBytes} (--max-message-bytes); it was skipped`, {
           data: { limit: this.o.maxMessageBytes },
         });
-        this.write(JSON.stringify(createJSONRPCErrorResponse(null, e.code, e.message, e.data)));
+        this.write(errorLine(null, e));
         continue;
       }
       let msg: unknown;
       try {
         msg = JSON.parse(f.line);
       } catch (err) {
-        const e = new CorralError('parse_error', `parse error: ${(err as Error).message}; send one JSON text per line`);
-        this.write(JSON.stringify(createJSONRPCErrorResponse(null, e.code, e.message, e.data)));
+        this.write(errorLine(null, new CorralError('parse_error', `parse error: ${(err as Error).message}; send one JSON text per line`)));
         continue;
       }
       this.handle(msg);
@@ -151,7 +151,7 @@ export class Connection {
           msg.length === 0
             ? new CorralError('invalid_request', 'empty batch: send at least one request')
             : new CorralError('limit_exceeded', `batch of ${msg.length} requests is over the limit of ${MAX_BATCH}; split it`, { data: { limit: MAX_BATCH } });
-        this.write(JSON.stringify(createJSONRPCErrorResponse(null, e.code, e.message, e.data)));
+        this.write(errorLine(null, e));
         return;
       }
       // each answer is encoded as it comes, so a batch holds text within MAX_REPLY_BYTES, not 64 results
@@ -194,7 +194,7 @@ export class Connection {
       // RangeError: longer than a string can be
     }
     for (const sub of call.created.splice(0)) this.removeSubscription(sub.id);
-    return JSON.stringify(tooLarge(r.id));
+    return errorLine(r.id, tooLarge());
   }
 
   private track(reply: PromiseLike<string | null>, requests: number, calls: CallScope[]): void {
@@ -250,9 +250,8 @@ export class Connection {
   }
 }
 
-function tooLarge(id: JSONRPCResponse['id']): JSONRPCResponse {
-  const e = new CorralError('limit_exceeded', `the reply is over ${MAX_REPLY_BYTES} bytes; ask for less (process.logs with tail or stream, fewer requests per batch)`, {
+function tooLarge(): CorralError {
+  return new CorralError('limit_exceeded', `the reply is over ${MAX_REPLY_BYTES} bytes; ask for less (process.logs with tail or stream, fewer requests per batch)`, {
     data: { limit: MAX_REPLY_BYTES },
   });
-  return createJSONRPCErrorResponse(id, e.code, e.message, e.data);
 }
