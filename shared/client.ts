@@ -8,6 +8,7 @@ import net from 'node:net';
 import { EventEmitter } from 'node:events';
 import type { MethodName, ParamsOf, ResultOf, NotificationName, NotificationOf } from './api.js';
 import { CorralError, fromRpcError } from './errors.js';
+import { onLines } from './lines.js';
 
 export const DEFAULT_STATE_DIR = '/run/corral';
 export const DEFAULT_SOCKET = `${DEFAULT_STATE_DIR}/corrald.sock`;
@@ -28,15 +29,13 @@ export interface RequestOptions {
 }
 
 export class Client extends EventEmitter {
-  private buffer = '';
   private nextId = 1;
   private pending = new Map<number, Pending>();
   private closed = false;
 
   private constructor(private readonly socket: net.Socket) {
     super();
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => this.onData(chunk));
+    onLines(socket, (line) => this.onLine(line));
     socket.on('close', () => this.onClose());
     socket.on('error', (err) => this.emit('socket-error', err));
   }
@@ -93,16 +92,6 @@ export class Client extends EventEmitter {
   close(): void {
     this.socket.end();
     this.socket.destroy();
-  }
-
-  private onData(chunk: string): void {
-    this.buffer += chunk;
-    let nl: number;
-    while ((nl = this.buffer.indexOf('\n')) >= 0) {
-      const line = this.buffer.slice(0, nl);
-      this.buffer = this.buffer.slice(nl + 1);
-      if (line.trim()) this.onLine(line);
-    }
   }
 
   private onLine(line: string): void {

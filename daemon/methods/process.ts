@@ -1,9 +1,9 @@
 // The process.* methods: exec, signals, waits and logs of the processes of a
 // container. A followed log is a subscription of the connection: lines arrive
 // as process.log notifications after the reply, and a last one with end: true
-// when the process has exited and its log is drained.
-import { INIT_PROCESS, type LogLineT } from '../../shared/api.js';
-import { SUBSCRIBER_BACKLOG_BYTES } from '../server/connection.js';
+// when the process has exited and its log is drained, or with overflow: true
+// as well when its reader has fallen too far behind (the connection judges).
+import { INIT_PROCESS } from '../../shared/api.js';
 import { LogFollower, readLog } from '../supervisor/logs.js';
 import type { DaemonContext, Handlers } from './types.js';
 
@@ -29,23 +29,10 @@ export function processMethods({ sup }: DaemonContext): Pick<Handlers, ProcessMe
       const file = sup.deps.layout.logFile(p.id, processId);
       const { lines, offset, pending, ino } = await readLog(file, { stream: p.stream, tail: p.tail });
       if (!p.follow) return { lines };
-      const sub = ctx.conn.addSubscription((subscription) => {
-        let open = true;
-        const send = (extra: object) => ctx.conn.notify('process.log', { subscription, id: p.id, processId, ...extra });
-        const sendLine = (line: LogLineT) => {
-          if (!open) return;
-          // a reader that falls behind a chatty log loses this follow, not its whole connection
-          if (ctx.conn.backlog > SUBSCRIBER_BACKLOG_BYTES) {
-            send({ end: true, overflow: true });
-            ctx.conn.removeSubscription(subscription);
-            return;
-          }
-          send({ line });
-        };
-        const follower = new LogFollower(file, offset, p.stream, sendLine, pending, ino);
+      const subscription = ctx.conn.addSubscription((out) => {
+        const follower = new LogFollower(file, offset, p.stream, (line) => out.send('process.log', { id: p.id, processId, line }), pending, ino);
         const withdraw = new AbortController();
         return {
-          id: subscription,
           activate: () => {
             follower.start();
             // wait throws at once if the container went between the reply and now: that, too, ends the follow
@@ -53,21 +40,18 @@ export function processMethods({ sup }: DaemonContext): Pick<Handlers, ProcessMe
             ended
               .catch(() => undefined)
               .then(() => follower.finish())
-              .then(() => {
-                if (!open) return;
-                send({ end: true });
-                ctx.conn.removeSubscription(subscription);
-              })
+              .then(() => out.end('process.log', { id: p.id, processId, end: true }))
               .catch((err) => sup.log.warn({ err, id: p.id, processId }, 'log follow ended with an error'));
           },
           close: () => {
-            open = false;
             withdraw.abort();
             follower.stop();
           },
+          // a reader that falls behind a chatty log loses this follow, not its whole connection
+          overflow: () => ({ method: 'process.log', params: { id: p.id, processId, end: true, overflow: true } }),
         };
       });
-      return { lines, subscription: sub.id };
+      return { lines, subscription };
     },
   };
 }

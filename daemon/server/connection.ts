@@ -1,19 +1,21 @@
 // One client connection: framing with a size cap, batches (at most 64),
 // dispatch, ordered writes, subscriptions, and back-pressure both ways. A
 // client that sends faster than it reads is paused once too many of its
-// requests are in flight; a subscriber that does not read gets one
-// events.overflow and loses the subscription, never stalling anyone else; a
-// client that stops reading replies altogether is disconnected; a reply too
+// requests are in flight; a subscriber that does not read gets its
+// subscription's overflow notification (events.overflow, a log follow's end
+// with overflow: true) and loses the subscription, never stalling anyone else;
+// a client that stops reading replies altogether is disconnected; a reply too
 // large to be taken is answered with limit_exceeded instead. On half-close
 // every request already read is still answered, and the socket is closed once
 // no subscription streams to it any more.
 import type net from 'node:net';
 import type { Logger } from 'pino';
-import { createJSONRPCErrorResponse, type JSONRPCResponse } from 'json-rpc-2.0';
+import type { JSONRPCResponse } from 'json-rpc-2.0';
 import { CorralError } from '../../shared/errors.js';
-import type { CallContext, Connection as ConnectionApi, Subscription } from '../methods/types.js';
+import type { CallContext, Connection as ConnectionApi, Outlet, Subscription } from '../methods/types.js';
 import type { Dispatcher } from './dispatch.js';
-import { LineSplitter } from './framing.js';
+import { LineSplitter, type Frame } from '../../shared/lines.js';
+import { errorLine } from './rpc-errors.js';
 
 export const MAX_BATCH = 64;
 /** Requests of one client being handled at once before its socket is paused. */
@@ -37,13 +39,21 @@ export interface ConnectionOptions {
 
 let nextSubscription = 1;
 
+/** One subscription as its connection holds it. */
+interface Held {
+  readonly id: string;
+  readonly sub: Subscription;
+  /** Unread bytes allowed on top of SUBSCRIBER_BACKLOG_BYTES: what the subscription sent as it started. */
+  allowance: number;
+}
+
 /**
  * What one call (a request, or a whole batch) sees of its connection: the
  * subscriptions it makes start once its own reply is written, never on
  * another call's reply.
  */
 class CallScope implements ConnectionApi {
-  readonly created: Subscription[] = [];
+  readonly created: Held[] = [];
   readonly ctx: CallContext;
 
   constructor(private readonly conn: Connection, readOnly: boolean) {
@@ -52,16 +62,10 @@ class CallScope implements ConnectionApi {
   get id(): number {
     return this.conn.id;
   }
-  get backlog(): number {
-    return this.conn.backlog;
-  }
-  notify(method: string, params: unknown): void {
-    this.conn.notify(method, params);
-  }
-  addSubscription(make: (id: string) => Subscription): Subscription {
-    const sub = this.conn.addSubscription(make);
-    this.created.push(sub);
-    return sub;
+  addSubscription(make: (out: Outlet) => Subscription): string {
+    const held = this.conn.addSubscription(make);
+    this.created.push(held);
+    return held.id;
   }
   removeSubscription(id: string): boolean {
     return this.conn.removeSubscription(id);
@@ -71,7 +75,7 @@ class CallScope implements ConnectionApi {
 export class Connection {
   readonly id: number;
   private readonly splitter: LineSplitter;
-  private readonly subs = new Map<string, Subscription>();
+  private readonly subs = new Map<string, Held>();
   /** Requests being handled; a batch counts as many as it holds. */
   private inFlight = 0;
   private ended = false;
@@ -93,15 +97,16 @@ export class Connection {
     socket.on('close', () => this.onClosed());
   }
 
-  get backlog(): number {
+  /** Bytes written to this client and not yet taken by it. */
+  private get backlog(): number {
     return this.socket.writableLength;
   }
 
-  notify(method: string, params: unknown): void {
+  private notify(method: string, params: unknown): void {
     this.write(JSON.stringify({ jsonrpc: '2.0', method, params }));
   }
 
-  addSubscription(make: (id: string) => Subscription): Subscription {
+  addSubscription(make: (out: Outlet) => Subscription): Held {
     // the client left while the call was being handled (a log read, say): nothing may stream to nobody
     if (this.closed) throw new CorralError('unavailable', 'the connection closed before the subscription could start; subscribe again');
     if (this.subs.size >= this.o.maxSubscriptions) {
@@ -109,35 +114,58 @@ export class Connection {
         data: { limit: this.o.maxSubscriptions },
       });
     }
-    const sub = make(`s${nextSubscription++}`);
-    this.subs.set(sub.id, sub);
-    return sub;
+    const id = `s${nextSubscription++}`;
+    const out: Outlet = {
+      id,
+      send: (method, params) => this.publish(id, method, params),
+      end: (method, params) => {
+        if (!this.subs.has(id)) return;
+        this.notify(method, { subscription: id, ...params });
+        this.removeSubscription(id);
+      },
+    };
+    const held: Held = { id, sub: make(out), allowance: 0 };
+    this.subs.set(id, held);
+    return held;
   }
 
   removeSubscription(id: string): boolean {
-    const sub = this.subs.get(id);
-    if (!sub) return false;
+    const held = this.subs.get(id);
+    if (!held) return false;
     this.subs.delete(id);
-    sub.close();
+    held.sub.close();
     this.maybeFinish();
     return true;
   }
 
-  private onFrames(frames: ReturnType<LineSplitter['push']>): void {
+  /** One notification of subscription ID, or its overflow notification and its end if its client has fallen behind. */
+  private publish(id: string, method: string, params: Record<string, unknown>): boolean {
+    const held = this.subs.get(id);
+    if (!held) return false;
+    if (this.backlog > SUBSCRIBER_BACKLOG_BYTES + held.allowance) {
+      const last = held.sub.overflow();
+      this.notify(last.method, { subscription: id, ...last.params });
+      this.removeSubscription(id);
+      return false;
+    }
+    this.notify(method, { subscription: id, ...params });
+    return true;
+  }
+
+  private onFrames(frames: Frame[]): void {
     for (const f of frames) {
       if ('oversize' in f) {
         const e = new CorralError('limit_exceeded', `message of ${f.oversize} bytes is longer than the limit of ${this.o.maxMessageBytes} (--max-message-bytes); it was skipped`, {
           data: { limit: this.o.maxMessageBytes },
         });
-        this.write(JSON.stringify(createJSONRPCErrorResponse(null, e.code, e.message, e.data)));
+        this.write(errorLine(null, e));
         continue;
       }
       let msg: unknown;
       try {
         msg = JSON.parse(f.line);
       } catch (err) {
-        const e = new CorralError('parse_error', `parse error: ${(err as Error).message}; send one JSON text per line`);
-        this.write(JSON.stringify(createJSONRPCErrorResponse(null, e.code, e.message, e.data)));
+        this.write(errorLine(null, new CorralError('parse_error', `parse error: ${(err as Error).message}; send one JSON text per line`)));
         continue;
       }
       this.handle(msg);
@@ -151,7 +179,7 @@ export class Connection {
           msg.length === 0
             ? new CorralError('invalid_request', 'empty batch: send at least one request')
             : new CorralError('limit_exceeded', `batch of ${msg.length} requests is over the limit of ${MAX_BATCH}; split it`, { data: { limit: MAX_BATCH } });
-        this.write(JSON.stringify(createJSONRPCErrorResponse(null, e.code, e.message, e.data)));
+        this.write(errorLine(null, e));
         return;
       }
       // each answer is encoded as it comes, so a batch holds text within MAX_REPLY_BYTES, not 64 results
@@ -193,8 +221,8 @@ export class Connection {
     } catch {
       // RangeError: longer than a string can be
     }
-    for (const sub of call.created.splice(0)) this.removeSubscription(sub.id);
-    return JSON.stringify(tooLarge(r.id));
+    for (const held of call.created.splice(0)) this.removeSubscription(held.id);
+    return errorLine(r.id, tooLarge());
   }
 
   private track(reply: PromiseLike<string | null>, requests: number, calls: CallScope[]): void {
@@ -210,21 +238,28 @@ export class Connection {
       .finally(() => {
         this.inFlight -= requests;
         // the reply that created them is on the wire (write order is wire order): they may start
-        for (const call of calls) for (const sub of call.created) this.activate(sub);
+        for (const call of calls) for (const held of call.created) this.activate(held);
         if (this.inFlight < MAX_IN_FLIGHT / 2 && !this.ended && !this.closed) this.socket.resume();
         this.maybeFinish();
       });
   }
 
   /** Starts a subscription; one that cannot start (its container went meanwhile) ends instead of breaking the others. */
-  private activate(sub: Subscription): void {
-    if (!this.subs.has(sub.id)) return;
+  private activate(held: Held): void {
+    if (!this.subs.has(held.id)) return;
+    const before = this.backlog;
+    // what a subscription sends as it starts (a replay, a snapshot) is written at once, however fast
+    // its client reads: up to half the cut-off backlog, past which it overflows (resumable) rather
+    // than gets the client cut off; what it added stays allowed on top of the cap, which is for a
+    // reader that falls behind
+    held.allowance = HARD_BACKLOG_BYTES / 2 - SUBSCRIBER_BACKLOG_BYTES;
     try {
-      sub.activate();
+      held.sub.activate();
     } catch (err) {
-      this.o.log.warn({ err, conn: this.id, subscription: sub.id }, 'subscription could not start');
-      this.removeSubscription(sub.id);
+      this.o.log.warn({ err, conn: this.id, subscription: held.id }, 'subscription could not start');
+      this.removeSubscription(held.id);
     }
+    held.allowance = Math.max(0, this.backlog - before);
   }
 
   private write(text: string): void {
@@ -244,15 +279,14 @@ export class Connection {
   private onClosed(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const sub of this.subs.values()) sub.close();
+    for (const held of this.subs.values()) held.sub.close();
     this.subs.clear();
     this.o.onClose();
   }
 }
 
-function tooLarge(id: JSONRPCResponse['id']): JSONRPCResponse {
-  const e = new CorralError('limit_exceeded', `the reply is over ${MAX_REPLY_BYTES} bytes; ask for less (process.logs with tail or stream, fewer requests per batch)`, {
+function tooLarge(): CorralError {
+  return new CorralError('limit_exceeded', `the reply is over ${MAX_REPLY_BYTES} bytes; ask for less (process.logs with tail or stream, fewer requests per batch)`, {
     data: { limit: MAX_REPLY_BYTES },
   });
-  return createJSONRPCErrorResponse(id, e.code, e.message, e.data);
 }

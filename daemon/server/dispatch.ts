@@ -4,11 +4,11 @@
 // rpc-errors.ts instead of the package's code-0 default, unknown methods get a
 // message that says where the list is, and the read-only socket refuses the
 // methods that change state. The package's console.warn is replaced by pino.
-import { JSONRPCServer, JSONRPCErrorException, createJSONRPCErrorResponse, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
+import { JSONRPCServer, JSONRPCErrorException, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
 import type { Logger } from 'pino';
 import { methods, methodNames, type MethodName } from '../../shared/api.js';
 import { CorralError } from '../../shared/errors.js';
-import { invalidParams, toRpcError } from './rpc-errors.js';
+import { errorResponse, invalidParams, toRpcError } from './rpc-errors.js';
 import type { CallContext, Handlers } from '../methods/types.js';
 
 /** Set by the test runner: results are checked against their schemas too, so a drift fails loudly. */
@@ -23,12 +23,11 @@ export class Dispatcher {
       const e = toRpcError(err instanceof JSONRPCErrorException ? new CorralError('internal', err.message) : err, (cause) =>
         this.log.error({ err: cause }, 'internal error'),
       );
-      return createJSONRPCErrorResponse(id, e.code, e.message, e.data);
+      return errorResponse(id, e);
     };
     this.server.handleMethodNotFound = async (request) => {
       if (request.id === undefined) return null;
-      const e = new CorralError('method_not_found', `unknown method ${JSON.stringify(request.method)}; rpc.discover lists them all`);
-      return createJSONRPCErrorResponse(request.id, e.code, e.message, e.data);
+      return errorResponse(request.id, new CorralError('method_not_found', `unknown method ${JSON.stringify(request.method)}; rpc.discover lists them all`));
     };
     for (const name of methodNames) this.register(name, handlers[name] as (p: unknown, ctx: CallContext) => unknown);
   }
@@ -67,7 +66,7 @@ export class Dispatcher {
     if (!isRequest(request)) {
       const id = isId((request as { id?: unknown })?.id) ? (request as { id: JSONRPCRequest['id'] }).id! : null;
       const e = new CorralError('invalid_request', 'not a JSON-RPC 2.0 request: it needs "jsonrpc": "2.0", a string "method", an optional string or number "id", params as an object if any, and no "result" or "error"');
-      return Promise.resolve(createJSONRPCErrorResponse(id, e.code, e.message, e.data));
+      return Promise.resolve(errorResponse(id, e));
     }
     return this.server.receive(request, ctx);
   }

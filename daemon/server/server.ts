@@ -7,10 +7,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Logger } from 'pino';
-import { createJSONRPCErrorResponse } from 'json-rpc-2.0';
 import { CorralError } from '../../shared/errors.js';
 import { Connection } from './connection.js';
 import type { Dispatcher } from './dispatch.js';
+import { errorLine } from './rpc-errors.js';
 
 /** How long an existing socket has to answer a probe before it is called stale (a live corrald answers in milliseconds). */
 export const PROBE_TIMEOUT_MS = 1_000;
@@ -79,7 +79,7 @@ export class ApiServer {
       socket.on('error', () => {});
       const e = new CorralError('limit_exceeded', `corrald already serves ${this.sockets.size} connections (--max-connections); close some and retry`);
       // destroyed once written: a refused client that never hangs up must not keep a descriptor past the limit
-      socket.end(JSON.stringify(createJSONRPCErrorResponse(null, e.code, e.message, e.data)) + '\n', () => socket.destroy());
+      socket.end(errorLine(null, e) + '\n', () => socket.destroy());
       return;
     }
     this.sockets.add(socket);

@@ -2,26 +2,19 @@
 // (split packets, garbage, partial lines) and hands back each line the daemon
 // sends, parsed, in order.
 import net from 'node:net';
+import { onLines } from '../../shared/lines.js';
 
 export class RawPeer {
-  private buf = '';
   private lines: unknown[] = [];
   private waiting: ((v: unknown) => void)[] = [];
   closed = false;
 
   private constructor(readonly socket: net.Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (d: string) => {
-      this.buf += d;
-      let nl: number;
-      while ((nl = this.buf.indexOf('\n')) >= 0) {
-        const line = this.buf.slice(0, nl);
-        this.buf = this.buf.slice(nl + 1);
-        const msg = JSON.parse(line);
-        const w = this.waiting.shift();
-        if (w) w(msg);
-        else this.lines.push(msg);
-      }
+    onLines(socket, (line) => {
+      const msg = JSON.parse(line);
+      const w = this.waiting.shift();
+      if (w) w(msg);
+      else this.lines.push(msg);
     });
     socket.on('close', () => {
       this.closed = true;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onLines } from '../../shared/lines.js';
 import { FakeDaemon, container } from './fake-daemon.js';
 
 const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -26,10 +27,9 @@ function call(args: string[], onLine?: (line: string, stopReading: () => void) =
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'call', ...args], { cwd: TOP, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-    for (const line of d.split('\n').filter(Boolean)) onLine?.(line, () => child.stdout.destroy());
-  });
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  // a line may come in several chunks: onLine sees it whole
+  if (onLine) onLines(child.stdout, (line) => onLine(line, () => child.stdout.destroy()));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

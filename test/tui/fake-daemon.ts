@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ContainerT, EventT, LogLineT, ProcessT } from '../../shared/api.js';
 import { CorralError, type ErrorReason } from '../../shared/errors.js';
+import { onLines } from '../../shared/lines.js';
 
 export interface Received {
   method: string;
@@ -180,17 +181,7 @@ export class FakeDaemon {
   private accept(socket: net.Socket): void {
     const conn: Conn = { socket, subs: new Set() };
     this.conns.add(conn);
-    socket.setEncoding('utf8');
-    let buf = '';
-    socket.on('data', (chunk: string) => {
-      buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line.trim()) void this.onLine(conn, line);
-      }
-    });
+    onLines(socket, (line) => void this.onLine(conn, line));
     socket.on('error', () => undefined);
     socket.on('close', () => {
       this.conns.delete(conn);

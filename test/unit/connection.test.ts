@@ -4,8 +4,10 @@
 // and never starts; a subscription starts after its own call's reply, never
 // after another call's that happened to finish first; a reply too large to be
 // taken is answered with limit_exceeded under the same id, alone or in a
-// batch; and a `since` replay larger than the subscriber cap reaches a client
-// that reads, with no events.overflow.
+// batch; a subscriber that stops reading gets its subscription's own
+// overflow notification once, after all that was sent before it, and keeps
+// its connection; and a `since` replay larger than the subscriber cap reaches
+// a client that reads, with no events.overflow.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -16,6 +18,7 @@ import type { Dispatcher } from '../../daemon/server/dispatch.js';
 import type { CallContext, DaemonContext, Subscription } from '../../daemon/methods/types.js';
 import { eventMethods } from '../../daemon/methods/events.js';
 import { EventBus } from '../../daemon/supervisor/events.js';
+import { onLines } from '../../shared/lines.js';
 import { useTempFolder } from './tmp.js';
 
 const tmp = useTempFolder('connection');
@@ -41,16 +44,9 @@ async function serve(handle: Handle) {
   const client = net.createConnection({ path: file });
   await new Promise<void>((resolve) => client.once('connect', resolve));
   const lines: unknown[] = [];
-  let buf = '';
   let wake: (() => void) | undefined;
-  client.setEncoding('utf8');
-  client.on('data', (d: string) => {
-    buf += d;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      lines.push(JSON.parse(buf.slice(0, nl)));
-      buf = buf.slice(nl + 1);
-    }
+  onLines(client, (line) => {
+    lines.push(JSON.parse(line));
     wake?.();
   });
   const waitFor = async (count: number, timeoutMs = 10_000) => {
@@ -72,7 +68,7 @@ async function serve(handle: Handle) {
   return { client, send, lines, waitFor, connectionClosed, done };
 }
 
-const never = (): Subscription => ({ id: 'x', activate: () => assert.fail('activated'), close: () => {} });
+const never = (): Subscription => ({ activate: () => assert.fail('activated'), close: () => {}, overflow: () => assert.fail('overflowed') });
 
 describe('Connection', () => {
   test('a subscription asked for after the client left is refused and never starts', async () => {
@@ -83,7 +79,7 @@ describe('Connection', () => {
       if (r.method === 'daemon.info') return { big: 'i'.repeat(1 << 20) };
       await slowRead; // a log read, say, while the client hangs up
       try {
-        ctx.conn.addSubscription((id) => ({ ...never(), id }));
+        ctx.conn.addSubscription(never);
         outcome = 'added';
       } catch (err) {
         outcome = err;
@@ -108,7 +104,7 @@ describe('Connection', () => {
     const slowA = new Promise<void>((resolve) => (releaseA = resolve));
     const s = await serve(async (r, ctx) => {
       if (r.method === 'subscribe') {
-        ctx.conn.addSubscription((id) => ({ id, activate: () => ctx.conn.notify('event', { subscription: id }), close: () => {} }));
+        ctx.conn.addSubscription((out) => ({ ...never(), activate: () => out.send('event', {}) }));
         await slowA;
       }
       return { method: r.method };
@@ -138,6 +134,45 @@ describe('Connection', () => {
       assert.equal(r.error!.data.reason, 'limit_exceeded');
     }
     assert.deepEqual(batch.find((b) => b.id === 20)?.result, { small: true });
+    s.done();
+  });
+
+  test('a subscriber that stops reading gets its overflow notification once, after what was sent, and keeps its connection', async () => {
+    const filler = 'e'.repeat(64 * 1024);
+    let sent = 0;
+    let refused = 0;
+    let subscription = '';
+    const s = await serve(async (r, ctx) => {
+      if (r.method !== 'subscribe') return { method: r.method };
+      subscription = ctx.conn.addSubscription((out) => {
+        let next: NodeJS.Immediate | undefined;
+        const pump = () => {
+          if (out.send('event', { n: sent + 1, filler })) {
+            sent++;
+            next = setImmediate(pump);
+          } else refused++;
+        };
+        return { activate: pump, close: () => clearImmediate(next), overflow: () => ({ method: 'gone', params: { last: sent } }) };
+      });
+      return { subscription };
+    });
+    s.client.pause();
+    s.send({ jsonrpc: '2.0', id: 1, method: 'subscribe' });
+    for (const deadline = Date.now() + 20_000; refused === 0; await new Promise((r) => setTimeout(r, 20))) {
+      assert.ok(Date.now() < deadline, `no overflow after ${sent} notifications`);
+    }
+    assert.ok(sent * filler.length > SUBSCRIBER_BACKLOG_BYTES / 2, `overflowed after only ${sent} notifications`);
+    s.client.resume();
+    s.send({ jsonrpc: '2.0', id: 2, method: 'info' });
+    const lines = (await s.waitFor(sent + 3)) as { id?: number; method?: string; params?: { subscription: string; n?: number; last?: number } }[];
+    assert.equal(lines[0].id, 1);
+    const events = lines.slice(1, sent + 1);
+    assert.deepEqual(events.map((l) => [l.method, l.params!.subscription, l.params!.n]), events.map((_, i) => ['event', subscription, i + 1]));
+    assert.deepEqual(lines[sent + 1], { jsonrpc: '2.0', method: 'gone', params: { subscription, last: sent } });
+    assert.deepEqual(lines[sent + 2], { jsonrpc: '2.0', id: 2, result: { method: 'info' } });
+    assert.equal(refused, 1);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(s.lines.length, sent + 3, 'nothing after the reply');
     s.done();
   });
 

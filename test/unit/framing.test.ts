@@ -8,7 +8,7 @@
 // nothing. Feeding any input in any chunking gives the same frames.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LineSplitter, type Frame } from '../../daemon/server/framing.js';
+import { LineSplitter, type Frame } from '../../shared/lines.js';
 
 /** Feeds CHUNKS (strings are UTF-8) and returns every frame, end() included when END. */
 function feed(max: number, chunks: (string | Buffer)[], end = true): Frame[] {
