@@ -155,8 +155,8 @@ export function App({ store }: { store: Store }) {
   const logsWanted = focus === 'detail' && TABS[tab] === 'Logs' && selected ? `${selected.id}\0${logProc}` : '';
   useEffect(() => {
     if (!logsWanted) return;
-    const [id, pid] = logsWanted.split('\0');
-    void store.openLogs(id, pid);
+    const [id, processId] = logsWanted.split('\0');
+    void store.openLogs(id, processId);
     return () => store.closeLogs();
   }, [logsWanted, store]);
 
