@@ -139,7 +139,7 @@ export function App({ store }: { store: Store }) {
   useEffect(() => {
     if (!gone) return;
     setFocus('list');
-    store.notify(`${selectedId} was deleted`);
+    store.notices.notify(`${selectedId} was deleted`);
   }, [gone]);
   useEffect(() => {
     if (focus === 'list' && selected && selected.id !== selectedId) setSelectedId(selected.id);
@@ -148,7 +148,7 @@ export function App({ store }: { store: Store }) {
   // stats: only the rows on screen and the open detail
   const statsKey = [...visibleIds, focus === 'detail' && selected ? selected.id : ''].join(',');
   useEffect(() => {
-    store.setStatsTargets(statsKey.split(',').filter(Boolean));
+    store.stats.watch(statsKey.split(',').filter(Boolean));
   }, [statsKey, store]);
 
   // the Logs tab follows the log of its container and process while it is open
@@ -156,8 +156,8 @@ export function App({ store }: { store: Store }) {
   useEffect(() => {
     if (!logsWanted) return;
     const [id, processId] = logsWanted.split('\0');
-    void store.openLogs(id, processId);
-    return () => store.closeLogs();
+    void store.logs.open(id, processId);
+    return () => store.logs.close();
   }, [logsWanted, store]);
 
   const timeline = selected ? s.list.timeline.filter((e) => e.id === selected.id) : [];
@@ -207,7 +207,7 @@ export function App({ store }: { store: Store }) {
       case 'help': setOverlay(overlay === 'help' ? null : 'help'); setOverlayOffset(0); return;
       case 'actionLog': setOverlay('actions'); setOverlayOffset(0); return;
       case 'events': setOverlay('events'); setOverlayOffset(0); return;
-      case 'reconnect': return store.retryNow();
+      case 'reconnect': return store.link.retryNow();
       case 'back':
         if (overlay) return setOverlay(null);
         if (context === 'logs' && search) return setSearch('');
@@ -227,7 +227,7 @@ export function App({ store }: { store: Store }) {
       case 'sort': {
         const next = SORTS[(SORTS.indexOf(sort) + 1) % SORTS.length];
         setSort(next);
-        store.notify(`sorted by ${next}`);
+        store.notices.notify(`sorted by ${next}`);
         return;
       }
       case 'logs': {
@@ -242,27 +242,27 @@ export function App({ store }: { store: Store }) {
       }
       case 'create': return setDialog({ kind: 'create', id: '', bundle: '', start: true, field: 0 });
     }
-    if (!selected) return store.notify('no container selected', 'error');
+    if (!selected) return store.notices.notify('no container selected', 'error');
     switch (action) {
-      case 'start': return void store.startContainer(selected.id);
-      case 'pauseResume': return void store.pauseResume(selected);
+      case 'start': return void store.mutations.start(selected.id);
+      case 'pauseResume': return void store.mutations.pauseResume(selected);
       case 'kill':
         return setDialog({ kind: 'kill', id: selected.id, processId: context === 'processes' ? selectedProc?.id : undefined, index: 0 });
       case 'delete':
         return setDialog({ kind: 'delete', id: selected.id, running: selected.state === 'running' || selected.state === 'paused', typed: '' });
       case 'exec':
-        if (selected.state !== 'running') return store.notify(`${selected.id} is ${selected.state}: exec needs a running container`, 'error');
+        if (selected.state !== 'running') return store.notices.notify(`${selected.id} is ${selected.state}: exec needs a running container`, 'error');
         return setDialog({ kind: 'exec', id: selected.id, text: '' });
     }
   };
 
   const perform = (act: DialogAct) => {
     switch (act.kind) {
-      case 'kill': return void store.kill(act.id, act.signal, act.processId);
-      case 'delete': return void store.remove(act.id, act.force);
-      case 'exec': return void store.exec(act.id, act.args);
-      case 'create': return void store.create(act.id, act.bundle, act.start);
-      case 'closeExec': return store.closeExec();
+      case 'kill': return void store.mutations.kill(act.id, act.signal, act.processId);
+      case 'delete': return void store.mutations.remove(act.id, act.force);
+      case 'exec': return void store.exec.run(act.id, act.args);
+      case 'create': return void store.mutations.create(act.id, act.bundle, act.start);
+      case 'closeExec': return store.exec.close();
     }
   };
 
@@ -291,10 +291,10 @@ export function App({ store }: { store: Store }) {
     if (dialog) {
       const out = dialogKey(dialog, input, key);
       // an exec that cannot start keeps its prompt and says why, rather than opening an empty output
-      const refused = out.act?.kind === 'exec' ? store.refusal('exec') : null;
+      const refused = out.act?.kind === 'exec' ? store.link.refusal('exec') : null;
       if (refused && dialog.kind === 'exec') return setDialog({ ...dialog, error: `not started: ${refused}` });
       if (out.dialog !== dialog) setDialog(out.dialog);
-      if (out.notice) store.notify(out.notice);
+      if (out.notice) store.notices.notify(out.notice);
       if (out.act) perform(out.act);
       return;
     }
@@ -309,7 +309,7 @@ export function App({ store }: { store: Store }) {
     }
     const b = lookup(name, context);
     if (!b) return;
-    if (b.mutating && !store.mayMutate(b.hint ?? b.action)) return;
+    if (b.mutating && !store.link.mayMutate(b.hint ?? b.action)) return;
     run(b.action);
   }
 
