@@ -12,9 +12,7 @@ import { STATE_COLOR, STATE_GLYPH, bytes, clock, dateTime, fit, joinArgs, limit,
 import { scrollTop } from '../listing.js';
 import type { LogView } from '../store/logs.js';
 import type { StatsPoint } from '../store/stats.js';
-
-export const TABS = ['Info', 'Processes', 'Logs', 'Stats', 'Events'] as const;
-export type Tab = (typeof TABS)[number];
+import { TABS } from '../ui-state.js';
 
 export interface DetailProps {
   c: ContainerT;

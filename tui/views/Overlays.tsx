@@ -9,8 +9,6 @@ import { helpRows } from '../keymap.js';
 import type { ActionEntry } from '../store/notices.js';
 import { EventRow } from './Detail.js';
 
-export type Overlay = 'help' | 'actions' | 'events';
-
 /** The slice of `items` ending `offset` rows above the bottom, `height` rows tall. */
 function tail<T>(items: T[], height: number, offset: number): T[] {
   const end = items.length - Math.min(offset, Math.max(0, items.length - height));
