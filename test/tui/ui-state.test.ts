@@ -190,7 +190,7 @@ test('keys queue in order; handling one leaves those that came meanwhile', () =>
   s = reduce(s, { type: 'keyDone' });
   assert.deepEqual(s.keys.map((k) => k.input), ['b', 'c']);
   const kept = reduce(s, { type: 'toggleAll' });
-  assert.equal(kept.keys, s.keys, 'other actions leave the queue as it is, so it is no new work');
+  assert.equal(kept.keys, s.keys, 'other actions keep the queue itself: App handles a key when the queue changes, and a copy would handle one twice');
 });
 
 test('selection: the cursor follows its container, stays on its row when it goes, and the pane pins its own', () => {
