@@ -28,7 +28,7 @@ export async function runTui(opts: { socket: string; readOnly: boolean; note?: s
   process.once('SIGTERM', stop);
   process.once('SIGHUP', stop);
   store.start();
-  if (opts.note) store.notify(opts.note, 'info');
+  if (opts.note) store.notices.notify(opts.note, 'info');
   try {
     await app.waitUntilExit();
   } finally {

@@ -3,7 +3,7 @@
 // toggle and the sort key. Pure, so the table and the tests agree on it.
 import type { ContainerT } from '../shared/api.js';
 import { STATE_RANK } from './format.js';
-import type { StatsPoint } from './store/store.js';
+import type { StatsPoint } from './store/stats.js';
 
 export const SORTS = ['id', 'state', 'age', 'cpu', 'memory'] as const;
 export type SortKey = (typeof SORTS)[number];

@@ -113,18 +113,18 @@ export function patch(c: ContainerT, ev: EventT): { container: ContainerT; incom
     case 'container.resume':
       return { container: { ...c, state: 'running' }, incomplete: false };
     case 'process.start': {
-      const pid = ev.processId ?? 'init';
-      const known = c.processes.some((p) => p.id === pid);
+      const processId = ev.processId ?? 'init';
+      const known = c.processes.some((p) => p.id === processId);
       return {
-        container: { ...c, processes: upsertProcess(c.processes, pid, { pid: ev.pid ?? null, state: 'running', startedAt: ev.time }) },
+        container: { ...c, processes: upsertProcess(c.processes, processId, { pid: ev.pid ?? null, state: 'running', startedAt: ev.time }) },
         incomplete: !known, // its args are only known to container.get
       };
     }
     case 'process.exit': {
-      const pid = ev.processId ?? 'init';
+      const processId = ev.processId ?? 'init';
       const exited: Partial<ProcessT> = { pid: null, state: 'exited', exitStatus: ev.exitStatus, exitReason: ev.exitReason, exitedAt: ev.time };
-      const processes = upsertProcess(c.processes, pid, exited);
-      if (pid !== 'init') return { container: { ...c, processes }, incomplete: false };
+      const processes = upsertProcess(c.processes, processId, exited);
+      if (processId !== 'init') return { container: { ...c, processes }, incomplete: false };
       return {
         container: { ...c, processes, state: 'stopped', pid: null, exitStatus: ev.exitStatus, exitReason: ev.exitReason, exitedAt: ev.time },
         incomplete: false,

@@ -2,25 +2,27 @@
 // line and hint bar in a frame one row shorter than the terminal (Ink 6
 // repaints the whole screen otherwise), says "too small" below 60x15, and
 // routes every key through the keymap table by context: dialog and text
-// prompts first, then overlays, then the detail tab or the list. UI state
-// (selection by id, tab, filter, dialogs) lives here; daemon state lives in
-// the store. What a key acts on is what the screen shows: the detail pane
-// keeps its container even when a filter hides it, and the state of the
-// Processes and Logs tabs belongs to one container and starts afresh on
-// another.
-import React, { useEffect, useRef, useState } from 'react';
+// prompts first, then overlays, then the detail tab or the list. What the
+// screen shows (selection by id, tab, filter, dialogs) is the UI reducer's
+// state (ui-state.ts) and daemon state is the store's; App measures what
+// only the screen knows (the rows shown, how far a view can scroll) and
+// turns each key into an action on the one or a request through the other.
+// What a key acts on is what the screen shows: the detail pane keeps its
+// container even when a filter hides it, and the state of the Processes and
+// Logs tabs belongs to one container and starts afresh on another.
+import React, { useEffect, useReducer, useRef } from 'react';
 import { Box, Text, useApp, useInput, type Key } from 'ink';
-import type { ContainerT } from '../../shared/api.js';
-import { dialogKey, edit, type Dialog, type DialogAct } from '../dialogs.js';
+import { dialogKey, type DialogAct } from '../dialogs.js';
 import { STATE_GLYPH, clock } from '../format.js';
-import { fitHints, helpRows, hints, keyName, lookup, splitChunk, type Action, type Context } from '../keymap.js';
-import { SORTS, listing, scrollTop, type SortKey } from '../listing.js';
+import { fitHints, helpRows, hints, keyName, lookup, splitChunk, type Action } from '../keymap.js';
+import { listing, scrollTop } from '../listing.js';
 import { isStale } from '../store/connection.js';
 import type { Store, StoreState } from '../store/store.js';
 import { useNow, useSize, useStore } from '../store/useStore.js';
-import { TABS, Detail, logBodyHeight, logWindow } from './Detail.js';
+import { TABS, contextOf, initialUi, nextSort, processIndex, selection, step, uiReducer, type Delta } from '../ui-state.js';
+import { Detail, logBodyHeight, logWindow } from './Detail.js';
 import { DialogView } from './Dialogs.js';
-import { ActionLog, EventsView, Help, type Overlay } from './Overlays.js';
+import { ActionLog, EventsView, Help } from './Overlays.js';
 import { Table } from './Table.js';
 
 export const MIN_COLUMNS = 60;
@@ -61,62 +63,27 @@ export function App({ store }: { store: Store }) {
   const { columns, rows } = useSize();
   const now = useNow();
   const { exit } = useApp();
-
-  const [selectedId, setSelectedId] = useState<string | null>(null);
-  const [focus, setFocus] = useState<'list' | 'detail'>('list');
-  const [tab, setTab] = useState(0);
-  const [overlay, setOverlay] = useState<Overlay | null>(null);
-  const [overlayOffset, setOverlayOffset] = useState(0);
-  const [dialog, setDialog] = useState<Dialog | null>(null);
-  const [filter, setFilter] = useState('');
-  const [editing, setEditing] = useState<'filter' | 'search' | null>(null);
-  const [showAll, setShowAll] = useState(true);
-  const [sort, setSort] = useState<SortKey>('id');
-  // the Processes cursor follows its process by id; when that one goes, it stays on the same row
-  const [proc, setProc] = useState<{ id: string | null; row: number }>({ id: null, row: 0 });
-  const [logProc, setLogProc] = useState('init');
-  // the Logs tab follows new lines, or is frozen at the count of lines received when paused
-  const [frozenAt, setFrozenAt] = useState<number | null>(null);
-  const [logOffset, setLogOffset] = useState(0);
-  const [search, setSearch] = useState('');
-  const [eventsOffset, setEventsOffset] = useState(0);
+  const [ui, dispatch] = useReducer(uiReducer, initialUi);
+  const { filter, showAll, sort } = ui.list;
+  const { tab, frozenAt, logOffset, search } = ui.detail;
+  const { dialog, editing } = ui;
+  // the table's first row follows from the cursor and the height: the render remembers it
   const topRef = useRef(0);
 
   const rowsShown = listing(s.list.byId, { filter, showAll, sort, stats: s.stats });
-  // In the list the selection follows its container by id, and when that one leaves the list the
-  // cursor stays on the same row. The detail pane keeps its container while it exists, even when
-  // the filter hides it: a key must never act on a neighbour the pane did not show.
-  const lastIndex = useRef(0);
-  let index = rowsShown.findIndex((c) => c.id === selectedId);
-  const pinned = focus === 'detail' && selectedId !== null ? s.list.byId[selectedId] : undefined;
-  if (index < 0 && !pinned && rowsShown.length) index = Math.min(lastIndex.current, rowsShown.length - 1);
-  if (index >= 0) lastIndex.current = index;
-  const selected: ContainerT | undefined = focus === 'detail' ? pinned : rowsShown[index];
-  const hidden = Boolean(pinned) && !rowsShown.some((c) => c.id === selectedId);
+  const { index, selected, hidden } = selection(ui, rowsShown, s.list.byId);
   const stale = isStale(s.conn) || (!s.list.synced && s.conn.phase !== 'live');
 
   // The tabs' state belongs to one container (and the log view to one opening of its log):
   // reset while rendering, so that no effect ever sees another container's process or search.
-  const [stateOf, setStateOf] = useState<{ id?: string; log?: number }>({});
-  if (stateOf.id !== selected?.id || stateOf.log !== s.logs?.gen) {
-    if (stateOf.id !== selected?.id) {
-      setProc({ id: null, row: 0 });
-      setLogProc('init');
-      setSearch('');
-      setEventsOffset(0);
-    }
-    setFrozenAt(null);
-    setLogOffset(0);
-    setStateOf({ id: selected?.id, log: s.logs?.gen });
-  }
+  if (ui.detail.of !== selected?.id || ui.detail.logGen !== s.logs?.gen) dispatch({ type: 'showing', id: selected?.id, logGen: s.logs?.gen });
   const procs = selected?.processes ?? [];
-  let procIndex = procs.findIndex((p) => p.id === proc.id);
-  if (procIndex < 0) procIndex = Math.max(0, Math.min(proc.row, procs.length - 1));
+  const procIndex = processIndex(ui, procs);
   const selectedProc = procs[procIndex];
 
   // layout: header, table (+ its header row), detail or dialog, status, hints; one row spare for Ink
   const main = rows - 1 - 3;
-  const detailOpen = focus === 'detail' && Boolean(selected);
+  const detailOpen = ui.focus === 'detail' && Boolean(selected);
   let tableH: number;
   let lower: number;
   if (dialog) {
@@ -135,62 +102,57 @@ export function App({ store }: { store: Store }) {
   topRef.current = top;
   const visibleIds = rowsShown.slice(top, top + tableH).map((c) => c.id);
 
-  const gone = focus === 'detail' && selectedId !== null && s.list.synced && !s.list.byId[selectedId];
+  const gone = ui.focus === 'detail' && ui.list.selectedId !== null && s.list.synced && !s.list.byId[ui.list.selectedId];
   useEffect(() => {
     if (!gone) return;
-    setFocus('list');
-    store.notify(`${selectedId} was deleted`);
+    dispatch({ type: 'closeDetail' });
+    store.notices.notify(`${ui.list.selectedId} was deleted`);
   }, [gone]);
+  // in the list the cursor's container is the one under it; wherever it is seen, its row is kept
   useEffect(() => {
-    if (focus === 'list' && selected && selected.id !== selectedId) setSelectedId(selected.id);
+    const id = ui.focus === 'list' && selected ? selected.id : ui.list.selectedId;
+    const row = index >= 0 ? index : ui.list.row;
+    if (id !== ui.list.selectedId || row !== ui.list.row) dispatch({ type: 'select', id, row });
   });
 
   // stats: only the rows on screen and the open detail
-  const statsKey = [...visibleIds, focus === 'detail' && selected ? selected.id : ''].join(',');
+  const statsKey = [...visibleIds, ui.focus === 'detail' && selected ? selected.id : ''].join(',');
   useEffect(() => {
-    store.setStatsTargets(statsKey.split(',').filter(Boolean));
+    store.stats.watch(statsKey.split(',').filter(Boolean));
   }, [statsKey, store]);
 
   // the Logs tab follows the log of its container and process while it is open
-  const logsWanted = focus === 'detail' && TABS[tab] === 'Logs' && selected ? `${selected.id}\0${logProc}` : '';
+  const logsWanted = ui.focus === 'detail' && TABS[tab] === 'Logs' && selected ? `${selected.id}\0${ui.detail.logProcess}` : '';
   useEffect(() => {
     if (!logsWanted) return;
-    const [id, pid] = logsWanted.split('\0');
-    void store.openLogs(id, pid);
-    return () => store.closeLogs();
+    const [id, processId] = logsWanted.split('\0');
+    void store.logs.open(id, processId);
+    return () => store.logs.close();
   }, [logsWanted, store]);
 
   const timeline = selected ? s.list.timeline.filter((e) => e.id === selected.id) : [];
 
-  const context: Context = overlay ? 'overlay' : focus === 'list' || !selected ? 'list' : TABS[tab] === 'Logs' ? 'logs' : TABS[tab] === 'Processes' ? 'processes' : 'detail';
+  const context = contextOf(ui, selected);
 
-  const move = (delta: number | 'top' | 'bottom') => {
-    const clamp = (v: number, n: number) => Math.max(0, Math.min(n - 1, v));
-    const to = (cur: number, n: number) => (delta === 'top' ? 0 : delta === 'bottom' ? n - 1 : clamp(cur + delta, n));
+  const move = (delta: Delta) => {
     if (context === 'overlay') {
-      // help reads from the top; the action log and events from the newest, at the bottom
-      const count = overlay === 'help' ? helpRows(s.readOnly).length : overlay === 'actions' ? s.actions.length : s.list.timeline.length;
-      const most = Math.max(0, count - (main - 1));
-      const down = overlay === 'help' ? 1 : -1;
-      const end = (which: 'top' | 'bottom') => ((which === 'top') === (overlay === 'help') ? 0 : most);
-      setOverlayOffset((o) => Math.max(0, Math.min(most, delta === 'top' || delta === 'bottom' ? end(delta) : o + down * delta)));
+      const kind = ui.overlay?.kind;
+      const count = kind === 'help' ? helpRows(s.readOnly).length : kind === 'actions' ? s.actions.length : s.list.timeline.length;
+      dispatch({ type: 'scrollOverlay', delta, most: Math.max(0, count - (main - 1)) });
     } else if (context === 'list') {
-      const c = rowsShown[to(index, rowsShown.length)];
-      if (c) setSelectedId(c.id);
+      const row = step(index, rowsShown.length, delta);
+      const c = rowsShown[row];
+      if (c) dispatch({ type: 'select', id: c.id, row });
     } else if (context === 'processes' && procs.length) {
-      const row = to(procIndex, procs.length);
-      setProc({ id: procs[row].id, row });
+      const row = step(procIndex, procs.length, delta);
+      dispatch({ type: 'process', id: procs[row].id, row });
     } else if (context === 'logs') {
-      const frozen = frozenAt ?? s.logs?.received ?? 0;
+      const received = s.logs?.received ?? 0;
       // as far up as the Logs tab can draw: the first line at the top of its body
-      const most = Math.max(0, logWindow(s.logs, frozen, search).shown.length - logBodyHeight(lower - 1));
-      const next = delta === 'top' ? most : delta === 'bottom' ? 0 : Math.max(0, Math.min(most, (frozenAt === null ? 0 : logOffset) - delta));
-      setLogOffset(next);
-      // scrolling up pauses the follow where it is; back at the bottom of a paused log it stays paused
-      setFrozenAt(next === 0 && delta === 'bottom' ? null : frozen);
+      const most = Math.max(0, logWindow(s.logs, frozenAt ?? received, search).shown.length - logBodyHeight(lower - 1));
+      dispatch({ type: 'scrollLog', delta, most, received });
     } else if (TABS[tab] === 'Events') {
-      const most = Math.max(0, timeline.length - (lower - 1));
-      setEventsOffset((o) => Math.max(0, Math.min(most, delta === 'top' ? most : delta === 'bottom' ? 0 : o - delta)));
+      dispatch({ type: 'scrollEvents', delta, most: Math.max(0, timeline.length - (lower - 1)) });
     }
   };
 
@@ -204,81 +166,65 @@ export function App({ store }: { store: Store }) {
       case 'pageUp': return move(-page);
       case 'pageDown': return move(page);
       case 'quit': return exit();
-      case 'help': setOverlay(overlay === 'help' ? null : 'help'); setOverlayOffset(0); return;
-      case 'actionLog': setOverlay('actions'); setOverlayOffset(0); return;
-      case 'events': setOverlay('events'); setOverlayOffset(0); return;
-      case 'reconnect': return store.retryNow();
-      case 'back':
-        if (overlay) return setOverlay(null);
-        if (context === 'logs' && search) return setSearch('');
-        return setFocus('list');
+      case 'help': return dispatch({ type: 'overlay', kind: 'help' });
+      case 'actionLog': return dispatch({ type: 'overlay', kind: 'actions' });
+      case 'events': return dispatch({ type: 'overlay', kind: 'events' });
+      case 'reconnect': return store.link.retryNow();
+      case 'back': return dispatch({ type: 'back', context });
       case 'open':
-        if (!selected) return;
-        setSelectedId(selected.id);
-        setFocus('detail');
+        if (selected) dispatch({ type: 'open', id: selected.id });
         return;
-      case 'nextTab': return setTab((t) => (t + 1) % TABS.length);
-      case 'prevTab': return setTab((t) => (t + TABS.length - 1) % TABS.length);
-      case 'filter': setEditing('filter'); return;
-      case 'clearFilter': setFilter(''); return;
-      case 'search': setEditing('search'); return;
-      case 'follow': setFrozenAt(frozenAt === null ? (s.logs?.received ?? 0) : null); setLogOffset(0); return;
-      case 'toggleAll': setShowAll((a) => !a); return;
-      case 'sort': {
-        const next = SORTS[(SORTS.indexOf(sort) + 1) % SORTS.length];
-        setSort(next);
-        store.notify(`sorted by ${next}`);
+      case 'nextTab': return dispatch({ type: 'tab', step: 1 });
+      case 'prevTab': return dispatch({ type: 'tab', step: -1 });
+      case 'filter': return dispatch({ type: 'prompt', prompt: 'filter' });
+      case 'clearFilter': return dispatch({ type: 'clearFilter' });
+      case 'search': return dispatch({ type: 'prompt', prompt: 'search' });
+      case 'follow': return dispatch({ type: 'follow', received: s.logs?.received ?? 0 });
+      case 'toggleAll': return dispatch({ type: 'toggleAll' });
+      case 'sort':
+        dispatch({ type: 'sort' });
+        return store.notices.notify(`sorted by ${nextSort(sort)}`);
+      case 'logs':
+        if (selected) dispatch({ type: 'logs', id: selected.id, processId: context === 'processes' ? (selectedProc?.id ?? 'init') : 'init' });
         return;
-      }
-      case 'logs': {
-        if (!selected) return;
-        setLogProc(context === 'processes' ? (selectedProc?.id ?? 'init') : 'init');
-        setSelectedId(selected.id);
-        setFocus('detail');
-        setTab(TABS.indexOf('Logs'));
-        setFrozenAt(null);
-        setLogOffset(0);
-        return;
-      }
-      case 'create': return setDialog({ kind: 'create', id: '', bundle: '', start: true, field: 0 });
+      case 'create': return dispatch({ type: 'dialog', dialog: { kind: 'create', id: '', bundle: '', start: true, field: 0 } });
     }
-    if (!selected) return store.notify('no container selected', 'error');
+    if (!selected) return store.notices.notify('no container selected', 'error');
     switch (action) {
-      case 'start': return void store.startContainer(selected.id);
-      case 'pauseResume': return void store.pauseResume(selected);
+      case 'start': return void store.mutations.start(selected.id);
+      case 'pauseResume': return void store.mutations.pauseResume(selected);
       case 'kill':
-        return setDialog({ kind: 'kill', id: selected.id, processId: context === 'processes' ? selectedProc?.id : undefined, index: 0 });
+        return dispatch({ type: 'dialog', dialog: { kind: 'kill', id: selected.id, processId: context === 'processes' ? selectedProc?.id : undefined, index: 0 } });
       case 'delete':
-        return setDialog({ kind: 'delete', id: selected.id, running: selected.state === 'running' || selected.state === 'paused', typed: '' });
+        return dispatch({ type: 'dialog', dialog: { kind: 'delete', id: selected.id, running: selected.state === 'running' || selected.state === 'paused', typed: '' } });
       case 'exec':
-        if (selected.state !== 'running') return store.notify(`${selected.id} is ${selected.state}: exec needs a running container`, 'error');
-        return setDialog({ kind: 'exec', id: selected.id, text: '' });
+        if (selected.state !== 'running') return store.notices.notify(`${selected.id} is ${selected.state}: exec needs a running container`, 'error');
+        return dispatch({ type: 'dialog', dialog: { kind: 'exec', id: selected.id, text: '' } });
     }
   };
 
   const perform = (act: DialogAct) => {
     switch (act.kind) {
-      case 'kill': return void store.kill(act.id, act.signal, act.processId);
-      case 'delete': return void store.remove(act.id, act.force);
-      case 'exec': return void store.exec(act.id, act.args);
-      case 'create': return void store.create(act.id, act.bundle, act.start);
-      case 'closeExec': return store.closeExec();
+      case 'kill': return void store.mutations.kill(act.id, act.signal, act.processId);
+      case 'delete': return void store.mutations.remove(act.id, act.force);
+      case 'exec': return void store.exec.run(act.id, act.args);
+      case 'create': return void store.mutations.create(act.id, act.bundle, act.start);
+      case 'closeExec': return store.exec.close();
     }
   };
 
   // Keys are handled one per render, in order, each seeing the state the previous one left:
   // a chunk of several plain keys (fast typing, a paste, tmux send-keys) is split first.
-  const [queue, setQueue] = useState<Array<{ input: string; key: Key }>>([]);
   useEffect(() => {
-    if (!queue.length) return;
-    // functional: keys that arrived since this render must stay queued
-    setQueue((q) => q.slice(1));
-    onKey(queue[0].input, queue[0].key);
-  }, [queue]);
+    if (!ui.keys.length) return;
+    // the reducer drops the first of the keys queued by then: those that arrived since this render stay
+    dispatch({ type: 'keyDone' });
+    onKey(ui.keys[0].input, ui.keys[0].key);
+  }, [ui.keys]);
 
   useInput((input, key) => {
     const keys = [...input].length > 1 && !key.ctrl && !key.meta && !key.escape ? splitChunk(input) : [{ input, key }];
-    setQueue((q) => [...q, ...keys]);
+    dispatch({ type: 'keys', keys });
   });
 
   function onKey(input: string, key: Key) {
@@ -291,25 +237,17 @@ export function App({ store }: { store: Store }) {
     if (dialog) {
       const out = dialogKey(dialog, input, key);
       // an exec that cannot start keeps its prompt and says why, rather than opening an empty output
-      const refused = out.act?.kind === 'exec' ? store.refusal('exec') : null;
-      if (refused && dialog.kind === 'exec') return setDialog({ ...dialog, error: `not started: ${refused}` });
-      if (out.dialog !== dialog) setDialog(out.dialog);
-      if (out.notice) store.notify(out.notice);
+      const refused = out.act?.kind === 'exec' ? store.link.refusal('exec') : null;
+      if (refused && dialog.kind === 'exec') return dispatch({ type: 'dialog', dialog: { ...dialog, error: `not started: ${refused}` } });
+      if (out.dialog !== dialog) dispatch({ type: 'dialog', dialog: out.dialog });
+      if (out.notice) store.notices.notify(out.notice);
       if (out.act) perform(out.act);
       return;
     }
-    if (editing) {
-      const set = editing === 'filter' ? setFilter : setSearch;
-      if (key.escape) {
-        set('');
-        return setEditing(null);
-      }
-      if (key.return) return setEditing(null);
-      return set((v) => edit(v, input, key));
-    }
+    if (editing) return dispatch({ type: 'type', input, key });
     const b = lookup(name, context);
     if (!b) return;
-    if (b.mutating && !store.mayMutate(b.hint ?? b.action)) return;
+    if (b.mutating && !store.link.mayMutate(b.hint ?? b.action)) return;
     run(b.action);
   }
 
@@ -348,11 +286,11 @@ export function App({ store }: { store: Store }) {
           {sort !== 'id' ? ` · by ${sort}` : ''}
         </Text>
       </Box>
-      {overlay ? (
+      {ui.overlay ? (
         <Box flexDirection="column" height={main} overflow="hidden">
-          {overlay === 'help' ? <Help readOnly={s.readOnly} height={main} offset={overlayOffset} /> : null}
-          {overlay === 'actions' ? <ActionLog actions={s.actions} polls={s.statsPolls} height={main} offset={overlayOffset} width={columns} /> : null}
-          {overlay === 'events' ? <EventsView timeline={s.list.timeline} height={main} offset={overlayOffset} width={columns} /> : null}
+          {ui.overlay.kind === 'help' ? <Help readOnly={s.readOnly} height={main} offset={ui.overlay.offset} /> : null}
+          {ui.overlay.kind === 'actions' ? <ActionLog actions={s.actions} polls={s.statsPolls} height={main} offset={ui.overlay.offset} width={columns} /> : null}
+          {ui.overlay.kind === 'events' ? <EventsView timeline={s.list.timeline} height={main} offset={ui.overlay.offset} width={columns} /> : null}
         </Box>
       ) : (
         <Box flexDirection="column" height={main} overflow="hidden">
@@ -374,7 +312,7 @@ export function App({ store }: { store: Store }) {
               searchEditing={editing === 'search'}
               stats={s.stats[selected.id]}
               timeline={timeline}
-              eventsOffset={eventsOffset}
+              eventsOffset={ui.detail.eventsOffset}
             />
           ) : null}
         </Box>

@@ -10,10 +10,9 @@ import { Box, Text } from 'ink';
 import type { ContainerT, EventT, LogLineT } from '../../shared/api.js';
 import { STATE_COLOR, STATE_GLYPH, bytes, clock, dateTime, fit, joinArgs, limit, percent, sparkline } from '../format.js';
 import { scrollTop } from '../listing.js';
-import type { LogView, StatsPoint } from '../store/store.js';
-
-export const TABS = ['Info', 'Processes', 'Logs', 'Stats', 'Events'] as const;
-export type Tab = (typeof TABS)[number];
+import type { LogView } from '../store/logs.js';
+import type { StatsPoint } from '../store/stats.js';
+import { TABS } from '../ui-state.js';
 
 export interface DetailProps {
   c: ContainerT;

@@ -10,7 +10,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import { SIGNALS, type Dialog } from '../dialogs.js';
-import type { ExecView } from '../store/store.js';
+import type { ExecView } from '../store/exec.js';
 import { joinArgs } from '../format.js';
 import { LogLineRow } from './Detail.js';
 

@@ -6,10 +6,8 @@ import { Box, Text } from 'ink';
 import type { EventT } from '../../shared/api.js';
 import { clock, fit } from '../format.js';
 import { helpRows } from '../keymap.js';
-import type { ActionEntry } from '../store/store.js';
+import type { ActionEntry } from '../store/notices.js';
 import { EventRow } from './Detail.js';
-
-export type Overlay = 'help' | 'actions' | 'events';
 
 /** The slice of `items` ending `offset` rows above the bottom, `height` rows tall. */
 function tail<T>(items: T[], height: number, offset: number): T[] {

@@ -7,7 +7,8 @@ import React from 'react';
 import { Box, Text } from 'ink';
 import type { ContainerT } from '../../shared/api.js';
 import { STATE_COLOR, STATE_GLYPH, age, bytes, fit, limit, percent } from '../format.js';
-import type { RowActivity, StatsPoint } from '../store/store.js';
+import type { RowActivity } from '../store/mutations.js';
+import type { StatsPoint } from '../store/stats.js';
 
 export interface TableProps {
   rows: ContainerT[];
