@@ -6,14 +6,16 @@
 // supervisor serialises calls per container and reports events) and never
 // assumes a state it did not read from runc or an exit file.
 import fs from 'node:fs/promises';
-import path from 'node:path';
-import { z } from 'zod';
 import type { ContainerT, ContainerStateT, ProcessT, ResourcesT } from '../../shared/api.js';
 import { INIT_PROCESS } from '../../shared/api.js';
 import { CorralError, errors } from '../../shared/errors.js';
 import type { RuncStats, RuncStatus } from '../oci/runc.js';
 import type { OciRuntime } from '../oci/runtime.js';
-import { loadBundle, OciProcess, type OciProcessT, type OciSpecT } from '../oci/spec.js';
+import { loadBundle, type OciProcessT, type OciSpecT } from '../oci/spec.js';
+import { containerView, processView } from './view.js';
+import { ContainerRecord, ProcessRecord, runtimeConfig, type ContainerRecordT, type ExecOptions, type ProcessRecordT } from './records.js';
+
+export type { ContainerRecordT, ExecOptions, ProcessRecordT } from './records.js';
 import { checkTransition, containerState, parseExitFile, type Operation } from './decide.js';
 import { readIfExists, readJson, removeAside, writeJsonAtomic } from './files.js';
 import type { Layout } from './layout.js';
@@ -25,49 +27,6 @@ export interface RuntimeDeps {
   /** runc and conmon, or a stand-in in unit tests. */
   runtime: OciRuntime;
   bootId: string;
-}
-
-export const ContainerRecord = z.object({
-  id: z.string(),
-  bundle: z.string(),
-  labels: z.record(z.string(), z.string()),
-  createdAt: z.string(),
-  bootId: z.string(),
-  startedAt: z.string().optional(),
-  exitStatus: z.number().int().optional(),
-  exitedAt: z.string().optional(),
-  exitReason: z.string().optional(),
-  /** When corral last reported an OOM kill of the container. */
-  oomReportedAt: z.string().optional(),
-  /** The kernel's oom_kill counter of the container's memory cgroup at that report: each kill is reported once. */
-  oomKills: z.number().int().optional(),
-  /** The file that holds that counter, found from init's pid when it started (init may be the victim). */
-  oomCounter: z.string().optional(),
-});
-export type ContainerRecordT = z.output<typeof ContainerRecord>;
-
-export const ProcessRecord = z.object({
-  id: z.string(),
-  session: z.string(),
-  spec: OciProcess,
-  bootId: z.string(),
-  startedAt: z.string(),
-  pid: z.number().int().nullable(),
-  pidStart: z.number().optional(),
-  conmonPid: z.number().int().optional(),
-  conmonStart: z.number().optional(),
-  exitStatus: z.number().int().optional(),
-  exitedAt: z.string().optional(),
-  exitReason: z.string().optional(),
-});
-export type ProcessRecordT = z.output<typeof ProcessRecord>;
-
-export interface ExecOptions {
-  processId: string;
-  args: string[];
-  env?: string[];
-  cwd?: string;
-  user?: { uid: number; gid: number; additionalGids?: number[] };
 }
 
 const now = () => new Date().toISOString();
@@ -427,60 +386,10 @@ export class Container {
   }
 
   processView(p: ProcessRecordT): ProcessT {
-    const exited = p.exitStatus !== undefined;
-    const created = p.id === INIT_PROCESS && !exited && this.state === 'created';
-    return {
-      id: p.id,
-      pid: exited ? null : p.pid,
-      args: p.spec.args,
-      state: exited ? 'exited' : created ? 'created' : 'running',
-      ...(exited ? { exitStatus: p.exitStatus, exitedAt: p.exitedAt } : {}),
-      ...(p.exitReason ? { exitReason: p.exitReason } : {}),
-      startedAt: (p.id === INIT_PROCESS ? this.record.startedAt : undefined) ?? p.startedAt,
-    };
+    return processView(this, p);
   }
 
   view(): ContainerT {
-    const state = this.state;
-    const init = this.init;
-    const r = this.record;
-    return {
-      id: r.id,
-      bundle: r.bundle,
-      state,
-      pid: state === 'stopped' ? null : (init?.pid ?? null),
-      labels: r.labels,
-      createdAt: r.createdAt,
-      ...(r.startedAt ? { startedAt: r.startedAt } : {}),
-      ...(r.exitStatus !== undefined ? { exitStatus: r.exitStatus, exitedAt: r.exitedAt } : {}),
-      ...(r.exitReason ? { exitReason: r.exitReason } : {}),
-      processes: [...this.processes.values()].filter((p) => p.pid !== null || p.exitStatus !== undefined).map((p) => this.processView(p)),
-    };
+    return containerView(this);
   }
-
-  /** Folder names, for tests and leak checks. */
-  get paths(): { dir: string; runtimeDir: string } {
-    return { dir: this.deps.layout.containerDir(this.id), runtimeDir: this.deps.layout.runtimeContainerDir(this.id) };
-  }
-}
-
-/** The user's bundle path, kept in the runtime config so runc can tell it after state.json is lost. */
-export const BUNDLE_ANNOTATION = 'org.corral.bundle';
-
-/**
- * The user's config.json as runc must see it from corral's runtime bundle
- * (layout.runtimeBundle): the root filesystem and relative bind-mount sources
- * made absolute against the user's bundle, which stays untouched.
- */
-export function runtimeConfig(spec: OciSpecT, bundle: string): OciSpecT {
-  const bind = (m: { type?: string; options?: unknown }) => m.type === 'bind' || (Array.isArray(m.options) && m.options.some((o) => o === 'bind' || o === 'rbind'));
-  return {
-    ...spec,
-    root: { ...spec.root, path: path.resolve(bundle, spec.root.path) },
-    // runc reports annotations back: recovery reads the user's bundle here if state.json is lost
-    annotations: { ...(spec.annotations as Record<string, string> | undefined), [BUNDLE_ANNOTATION]: bundle },
-    ...(spec.mounts
-      ? { mounts: spec.mounts.map((m) => (m.source && !path.isAbsolute(m.source) && bind(m) ? { ...m, source: path.resolve(bundle, m.source) } : m)) }
-      : {}),
-  };
 }

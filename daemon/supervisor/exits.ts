@@ -12,7 +12,7 @@ import type { ExitT as Exit } from '../../shared/api.js';
 import { CorralError } from '../../shared/errors.js';
 
 /** The key of one process: ids never hold a NUL. */
-export const processKey = (id: string, processId: string): string => `${id}\0${processId}`;
+const processKey = (id: string, processId: string): string => `${id}\0${processId}`;
 
 type Waiter = { resolve: (e: Exit) => void; reject: (e: unknown) => void };
 
@@ -112,5 +112,43 @@ export class ProcessExit {
   /** The process is gone without an exit to give (its container deleted, corrald stopping). */
   fail(err: unknown): void {
     for (const w of [...this.waiters]) w.reject(err);
+  }
+}
+
+/** The owners of the exits not yet saved, one per process; the supervisor changes it only inside the container's queue. */
+export class ExitOwners {
+  private readonly owners = new Map<string, ProcessExit>();
+
+  get(id: string, processId: string): ProcessExit | undefined {
+    return this.owners.get(processKey(id, processId));
+  }
+
+  /** The owner of a process's exit, made on first need. */
+  of(id: string, processId: string): ProcessExit {
+    const key = processKey(id, processId);
+    let owner = this.owners.get(key);
+    if (!owner) this.owners.set(key, (owner = new ProcessExit(id, processId)));
+    return owner;
+  }
+
+  /** Its exit is on disk: the owner's job is done. */
+  drop(owner: ProcessExit): void {
+    const key = processKey(owner.id, owner.processId);
+    if (this.owners.get(key) === owner) this.owners.delete(key);
+  }
+
+  /** Exits whose records could not be written, for the reconcile loop's retry. */
+  unsaved(): ProcessExit[] {
+    return [...this.owners.values()].filter((o) => o.phase === 'unsaved');
+  }
+
+  /** Ends the owners of container ID (or all): no more watching, and their waiters get WHY. */
+  forget(id: string | undefined, why: unknown): void {
+    for (const [key, owner] of [...this.owners]) {
+      if (id !== undefined && owner.id !== id) continue;
+      owner.stopWatching();
+      owner.fail(why);
+      this.owners.delete(key);
+    }
   }
 }

@@ -12,16 +12,15 @@ import type { ContainerStateT, ContainerT, ExitT as Exit, ProcessT, ResourcesT }
 import { INIT_PROCESS } from '../../shared/api.js';
 import { CorralError, errors } from '../../shared/errors.js';
 import type { RuncStats, RuncStatus } from '../oci/runc.js';
-import { Container, type ExecOptions, type ProcessRecordT, type RuntimeDeps } from '../runtime/container.js';
-import { decideOom, EXIT_UNKNOWN, REASON_MONITOR_DISK_FULL, REASON_MONITOR_LOST, type OomFacts } from '../runtime/decide.js';
+import { Container, type RuntimeDeps } from '../runtime/container.js';
+import type { ExecOptions, ProcessRecordT } from '../runtime/records.js';
+import { EXIT_UNKNOWN, REASON_MONITOR_DISK_FULL, REASON_MONITOR_LOST } from '../runtime/decide.js';
 import { diskFull } from '../runtime/files.js';
 import { SIGKILL, toSignalNumber } from '../runtime/signals.js';
 import type { EventBus, NewEvent } from './events.js';
-import { ProcessExit, processKey } from './exits.js';
+import { ExitOwners, type ProcessExit } from './exits.js';
+import { oomToReport } from './oom.js';
 import { KeyedQueue } from './queue.js';
-
-/** The exit status of a process ended by SIGKILL, as the OOM killer ends its victims. */
-const EXIT_SIGKILL = 128 + SIGKILL;
 
 /** How long a forced delete waits for init to die after SIGKILL. */
 export const KILL_WAIT_MS = 15_000;
@@ -30,8 +29,8 @@ export class Supervisor {
   /** Entries are added and removed only inside that id's queue task (and by recovery, before serving). */
   private readonly containers = new Map<string, Container>();
   private readonly queue = new KeyedQueue();
-  /** One owner per process whose exit is not yet saved, by processKey; changed only inside its container's queue. */
-  private readonly exits = new Map<string, ProcessExit>();
+  /** One owner per process whose exit is not yet saved; changed only inside its container's queue. */
+  private readonly exits = new ExitOwners();
 
   constructor(
     readonly deps: RuntimeDeps,
@@ -40,11 +39,7 @@ export class Supervisor {
   ) {}
 
   close(): void {
-    for (const owner of this.exits.values()) {
-      owner.stopWatching();
-      owner.fail(new CorralError('unavailable', 'corrald is shutting down; wait again after it restarts'));
-    }
-    this.exits.clear();
+    this.exits.forget(undefined, new CorralError('unavailable', 'corrald is shutting down; wait again after it restarts'));
   }
 
   // ---- reading -----------------------------------------------------------
@@ -190,7 +185,7 @@ export class Supervisor {
       if (c.state !== 'stopped' && c.state !== 'created') {
         if (c.state === 'paused') await c.resume().catch(() => {});
         // asked before the kill, so the exit file's arrival cannot slip between the kill and the wait
-        const appears = this.exits.get(processKey(id, INIT_PROCESS))?.fileAppears(KILL_WAIT_MS);
+        const appears = this.exits.get(id, INIT_PROCESS)?.fileAppears(KILL_WAIT_MS);
         await c.kill(SIGKILL, true).catch((err) => this.log.warn({ id, err }, 'SIGKILL before delete failed'));
         if ((await c.readExit(INIT_PROCESS)) === undefined) await appears;
         const status = await c.readExit(INIT_PROCESS).catch(() => undefined);
@@ -243,42 +238,35 @@ export class Supervisor {
   wait(id: string, processId: string, timeoutMs?: number, signal?: AbortSignal): Promise<Exit> {
     const c = this.find(id);
     const p = c.getProcess(processId);
-    const owner = this.exits.get(processKey(id, processId));
+    const owner = this.exits.get(id, processId);
     // an exit still being written is answered once it is on disk, so no answer outruns the record
     if (p.exitStatus !== undefined && owner?.phase !== 'saving') return Promise.resolve(exitOf(p));
-    return this.ownerOf(c, p).wait(timeoutMs, signal, `process ${processId} of ${id}`);
+    return this.exits.of(c.id, p.id).wait(timeoutMs, signal, `process ${processId} of ${id}`);
   }
 
   // ---- exits -------------------------------------------------------------
 
-  private ownerOf(c: Container, p: ProcessRecordT): ProcessExit {
-    const key = processKey(c.id, p.id);
-    let owner = this.exits.get(key);
-    if (!owner) this.exits.set(key, (owner = new ProcessExit(c.id, p.id)));
-    return owner;
-  }
-
   /** Gives a live process its exit owner and watches for its exit file (which may already be there). */
   watchProcess(c: Container, p: ProcessRecordT): void {
     if (p.exitStatus !== undefined) return;
-    this.ownerOf(c, p).startWatching(this.deps.layout.monitorExitDir(c.id, p.id), () => this.lookForExit(c, p.id));
+    this.exits.of(c.id, p.id).startWatching(this.deps.layout.monitorExitDir(c.id, p.id), () => this.lookForExit(c, p.id));
     this.lookForExit(c, p.id);
   }
 
   /** The monitor of a live process died: the process runs on, watched by pid in the reconcile loop. */
   markUnmonitored(c: Container, p: ProcessRecordT): void {
-    const owner = this.ownerOf(c, p);
+    const owner = this.exits.of(c.id, p.id);
     owner.phase = 'unmonitored';
     owner.stopWatching();
   }
 
   exitPhase(id: string, processId: string): ProcessExit['phase'] | undefined {
-    return this.exits.get(processKey(id, processId))?.phase;
+    return this.exits.get(id, processId)?.phase;
   }
 
   /** Reads the exit file of a watched process and, if it is there, records the exit. */
   private lookForExit(c: Container, processId: string): void {
-    const owner = this.exits.get(processKey(c.id, processId));
+    const owner = this.exits.get(c.id, processId);
     if (!owner || c.processes.get(processId)?.exitStatus !== undefined) return;
     void c
       .readExit(processId)
@@ -294,8 +282,15 @@ export class Supervisor {
    */
   async exitFound(c: Container, processId: string, status: number, reason?: string, reported = false): Promise<void> {
     // a forced delete waiting for this exit's file learns of it now, not when the queue reaches it
-    this.exits.get(processKey(c.id, processId))?.fileSeen();
-    await this.queue.run(c.id, () => this.recordExit(c, processId, status, reason, reported));
+    this.exits.get(c.id, processId)?.fileSeen();
+    await this.whileListed(c, () => this.recordExit(c, processId, status, reason, reported));
+  }
+
+  /** Runs TASK in C's queue if C is then still the container listed under its id (not deleted, nor replaced by a new one). */
+  private whileListed(c: Container, task: () => Promise<void>): Promise<void> {
+    return this.queue.run(c.id, async () => {
+      if (this.containers.get(c.id) === c) await task();
+    });
   }
 
   /**
@@ -308,10 +303,9 @@ export class Supervisor {
    * reconcile loop; conmon's exit file keeps the code meanwhile.
    */
   private async recordExit(c: Container, processId: string, status: number, reason?: string, reported = false): Promise<void> {
-    if (this.containers.get(c.id) !== c) return;
     const p = c.processes.get(processId);
     if (!p || p.exitStatus !== undefined) return;
-    const owner = this.ownerOf(c, p);
+    const owner = this.exits.of(c.id, p.id);
     const pid = p.pid;
     if (reason === REASON_MONITOR_LOST && (await diskFull(this.deps.layout.containerDir(c.id)))) reason = REASON_MONITOR_DISK_FULL;
     if (!reported) await this.reportOom(c, { processId, status });
@@ -330,7 +324,7 @@ export class Supervisor {
   private async saveExit(c: Container, owner: ProcessExit): Promise<boolean> {
     try {
       await c.saveExit(owner.processId);
-      if (this.exits.get(processKey(c.id, owner.processId)) === owner) this.exits.delete(processKey(c.id, owner.processId));
+      this.exits.drop(owner);
       return true;
     } catch (err) {
       owner.phase = 'unsaved';
@@ -341,54 +335,34 @@ export class Supervisor {
 
   /** Retries the writes of exits whose records could not be written (disk full, I/O error). */
   async retryUnsaved(): Promise<void> {
-    for (const owner of [...this.exits.values()]) {
-      if (owner.phase !== 'unsaved') continue;
+    for (const owner of this.exits.unsaved()) {
       const c = this.containers.get(owner.id);
       if (!c) continue;
-      await this.queue.run(owner.id, async () => {
-        if (this.containers.get(owner.id) !== c || owner.phase !== 'unsaved') return;
-        if (await this.saveExit(c, owner)) this.log.info({ id: owner.id, processId: owner.processId }, 'exit record written on retry');
+      await this.whileListed(c, async () => {
+        if (owner.phase === 'unsaved' && (await this.saveExit(c, owner))) this.log.info({ id: owner.id, processId: owner.processId }, 'exit record written on retry');
       });
     }
   }
 
   /** container.oom for kills the kernel counted since the last report (the reconcile loop's entry: no exit claims them). */
   checkOom(c: Container): Promise<void> {
-    return this.queue.run(c.id, () => this.reportOom(c));
+    return this.whileListed(c, () => this.reportOom(c));
   }
 
-  /**
-   * container.oom for kills the kernel counted in the container's cgroup and
-   * corral has not reported yet (decideOom). Called with every exit, before
-   * it is published, so a killed process's report comes first and names it;
-   * and by the reconcile loop for kills of processes that are not corral's.
-   */
+  /** container.oom for the kills the kernel counted and corral has not reported (oom.ts decides), before EXIT is published. */
   private async reportOom(c: Container, exit?: { processId: string; status: number }): Promise<void> {
-    if (this.containers.get(c.id) !== c) return;
-    const claimsIt = exit?.status === EXIT_SIGKILL;
-    const kills = await c.oomKills();
-    const facts: OomFacts = {
-      kills,
-      reportedKills: c.record.oomKills,
-      reportedBefore: c.record.oomReportedAt !== undefined,
-      oomFile: kills === undefined && (await c.oomKilled(exit?.processId ?? INIT_PROCESS)),
-      victimPending: false,
-      claimsIt,
-    };
-    let d = decideOom(facts);
-    // only a report that would go out unclaimed needs the look at the other processes
-    if (d.report && !claimsIt) d = decideOom({ ...facts, victimPending: await c.hasUnrecordedDeath(exit?.processId) });
-    if (!d.report) return;
-    this.emit(c, { type: 'container.oom', ...(claimsIt ? { processId: exit!.processId } : {}) });
-    await c.noteOomReported(d.kills).catch((err) => this.log.warn({ id: c.id, err }, 'cannot record that the OOM kill was reported; a restart may report it again'));
-    this.log.warn({ id: c.id, processId: claimsIt ? exit!.processId : undefined }, 'the kernel killed a process of the container for lack of memory');
+    const report = await oomToReport(c, exit);
+    if (!report) return;
+    this.emit(c, { type: 'container.oom', ...(report.victim ? { processId: report.victim } : {}) });
+    await c.noteOomReported(report.kills).catch((err) => this.log.warn({ id: c.id, err }, 'cannot record that the OOM kill was reported; a restart may report it again'));
+    this.log.warn({ id: c.id, processId: report.victim }, 'the kernel killed a process of the container for lack of memory');
   }
 
   /** runc reports a pause or resume corral did not make: adopted and reported, if runc still says so under the lock. */
   adoptRuncStatus(c: Container): Promise<void> {
-    return this.queue.run(c.id, async () => {
+    return this.whileListed(c, async () => {
       // the caller's word is a snapshot: a create, start, pause or resume may have run since; only runc's word now counts
-      if (this.containers.get(c.id) !== c || c.state === 'stopped') return;
+      if (c.state === 'stopped') return;
       const now: RuncStatus | undefined = (await this.deps.runtime.state(c.id).catch(() => undefined))?.status;
       if (!now || now === 'stopped' || now === c.runcStatus) return;
       const before = c.state;
@@ -409,12 +383,7 @@ export class Supervisor {
 
   /** Drops a container from memory: its exit owners (their waiters get WHY) and its entry. */
   forget(id: string, why: unknown = errors.notFound(`container ${id}`)): void {
-    for (const [key, owner] of [...this.exits]) {
-      if (owner.id !== id) continue;
-      owner.stopWatching();
-      owner.fail(why);
-      this.exits.delete(key);
-    }
+    this.exits.forget(id, why);
     this.containers.delete(id);
   }
 

@@ -36,7 +36,7 @@ async function world(o: { runtime?: FakeRuntime; dir?: string } = {}) {
   fs.mkdirSync(path.join(dir, 'root'), { recursive: true });
   const runtime = o.runtime ?? new FakeRuntime();
   if (!o.runtime) runtimes.push(runtime);
-  const bus = new EventBus(layout.eventsFile, 1000, (err) => assert.fail(err));
+  const bus = new EventBus(layout.eventsFile, 1000, (err) => assert.fail(String(err)));
   bus.load();
   const events: EventT[] = [];
   bus.listen((e) => events.push(e));
