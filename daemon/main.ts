@@ -14,23 +14,22 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
 import { pino, type Logger } from 'pino';
 import { CorralError } from '../shared/errors.js';
 import { VERSION } from '../shared/version.js';
 import { helpText, parseArgs, type Config } from './config.js';
 import { handlers } from './methods/index.js';
 import { Runc } from './oci/runc.js';
+import { RuncConmon } from './oci/runtime.js';
 import { Layout } from './runtime/layout.js';
 import { bootId } from './runtime/procinfo.js';
 import { Dispatcher } from './server/dispatch.js';
 import { ApiServer } from './server/server.js';
 import { EventBus } from './supervisor/events.js';
+import { Reconciler } from './supervisor/reconcile.js';
 import { recover } from './supervisor/recovery.js';
 import { Supervisor } from './supervisor/supervisor.js';
 
-/** `conmon --version` and `runc --version` answer at once; a hung binary must not hang daemon.version. */
-const VERSION_TIMEOUT_MS = 10_000;
 const LOCK_FILE = 'corrald.pid';
 
 async function main(): Promise<void> {
@@ -71,38 +70,27 @@ async function run(config: Config, log: Logger): Promise<void> {
   }
   const layout = new Layout(config.root, config.state);
   await fsp.mkdir(layout.runcRoot, { recursive: true, mode: 0o700 });
-  const runc = new Runc(runtimePath, layout.runcRoot);
+  const runtime = new RuncConmon({ runc: new Runc(runtimePath, layout.runcRoot), runtimePath, conmonPath, runcRoot: layout.runcRoot, logSizeMax: config.logSizeMax });
   const bus = new EventBus(layout.eventsFile, config.eventHistory, (err) => log.error({ err }, 'cannot append to the event history'));
   const loaded = bus.load();
   if (loaded.skipped) log.warn(loaded, 'skipped unreadable lines of the event history');
   if (loaded.replacedLink) log.warn({ file: layout.eventsFile }, 'the event history was a symlink; removed it and started a new history there');
-  const sup = new Supervisor({ layout, runc, conmon: conmonPath, runtimePath, logSizeMax: config.logSizeMax, bootId: bootId() }, bus, log);
+  const sup = new Supervisor({ layout, runtime, bootId: bootId() }, bus, log);
   await recover(sup);
-  sup.startReconciling();
+  const reconciler = new Reconciler(sup, log);
+  reconciler.start();
 
   const startedAt = Date.now();
-  let versions: Awaited<ReturnType<Parameters<typeof handlers>[0]['versions']>> | undefined;
-  const dispatcher = new Dispatcher(
-    handlers({
-      sup,
-      config,
-      startedAt,
-      versions: async () =>
-        (versions ??= {
-          runtime: { path: runtimePath, version: await binaryVersion(runtimePath) },
-          monitor: { path: conmonPath, version: await binaryVersion(conmonPath) },
-        }),
-    }),
-    log,
-  );
+  const dispatcher = new Dispatcher(handlers({ sup, config, startedAt, versions: () => runtime.versions() }), log);
   const server = new ApiServer({ maxConnections: config.maxConnections, maxMessageBytes: config.maxMessageBytes, maxSubscriptions: config.maxSubscriptions, dispatcher, log });
   // the main socket last: once it appears, the read-only one is there too
   if (config.roSocket) await server.listen({ path: config.roSocket, group: config.roGroup, readOnly: true });
   await server.listen({ path: config.socket, group: config.group, readOnly: false });
-  log.info({ pid: process.pid, containers: sup.containers.size, version: VERSION }, 'corrald ready');
+  log.info({ pid: process.pid, containers: sup.size, version: VERSION }, 'corrald ready');
 
   const stop = async (signal: string) => {
     log.info({ signal }, 'stopping; containers keep running');
+    reconciler.stop();
     sup.close();
     bus.close();
     await server.close();
@@ -155,15 +143,6 @@ function resolveBinary(name: string): string {
     if (fs.existsSync(p)) return p;
   }
   return path.join('/usr/bin', name);
-}
-
-function binaryVersion(bin: string): Promise<string> {
-  return new Promise((resolve) => {
-    execFile(bin, ['--version'], { timeout: VERSION_TIMEOUT_MS }, (err, stdout) => {
-      if (err) return resolve(`unavailable (${(err as NodeJS.ErrnoException).code ?? err.message})`);
-      resolve(/version:?\s+(\S+)/i.exec(stdout)?.[1] ?? stdout.split('\n')[0].trim());
-    });
-  });
 }
 
 void main();

@@ -116,6 +116,7 @@ export const User = z.strictObject({
 const Empty = z.strictObject({});
 const Ok = z.strictObject({});
 const Exit = z.object({ exitStatus: z.number().int(), exitedAt: Timestamp, exitReason: z.string().optional() });
+export type ExitT = z.output<typeof Exit>;
 const TimeoutMs = z.number().int().min(0).max(24 * 3600 * 1000).describe('give up with `timeout` after this many ms');
 const SubscriptionId = z.string().min(1).max(64);
 

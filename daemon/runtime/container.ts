@@ -1,18 +1,21 @@
-// A container on disk and in the runtime: the seed's New / Load / Start /
-// Pause / Resume / State / Delete / Processes, built on runc and conmon. It
+// A container on disk and in the runtime: create, load, start, pause,
+// resume, state, delete and its processes, built on the OCI runtime
+// interface (runc and conmon in production). It
 // owns the records (state.json, one process.json per process) and keeps them
 // consistent with what it asked runc to do; it never decides policy (the
 // supervisor serialises calls per container and reports events) and never
 // assumes a state it did not read from runc or an exit file.
 import fs from 'node:fs/promises';
-import path from 'node:path';
-import { z } from 'zod';
 import type { ContainerT, ContainerStateT, ProcessT, ResourcesT } from '../../shared/api.js';
 import { INIT_PROCESS } from '../../shared/api.js';
 import { CorralError, errors } from '../../shared/errors.js';
-import { launchConmon } from '../oci/conmon.js';
-import type { Runc, RuncStats, RuncStatus } from '../oci/runc.js';
-import { loadBundle, OciProcess, type OciProcessT, type OciSpecT } from '../oci/spec.js';
+import type { RuncStats, RuncStatus } from '../oci/runc.js';
+import type { OciRuntime } from '../oci/runtime.js';
+import { loadBundle, type OciProcessT, type OciSpecT } from '../oci/spec.js';
+import { containerView, processView } from './view.js';
+import { ContainerRecord, ProcessRecord, runtimeConfig, type ContainerRecordT, type ExecOptions, type ProcessRecordT } from './records.js';
+
+export type { ContainerRecordT, ExecOptions, ProcessRecordT } from './records.js';
 import { checkTransition, containerState, parseExitFile, type Operation } from './decide.js';
 import { readIfExists, readJson, removeAside, writeJsonAtomic } from './files.js';
 import type { Layout } from './layout.js';
@@ -21,55 +24,9 @@ import { SIGKILL } from './signals.js';
 
 export interface RuntimeDeps {
   layout: Layout;
-  runc: Runc;
-  conmon: string;
-  /** Absolute path of the OCI runtime, handed to conmon. */
-  runtimePath: string;
-  logSizeMax: number;
+  /** runc and conmon, or a stand-in in unit tests. */
+  runtime: OciRuntime;
   bootId: string;
-}
-
-export const ContainerRecord = z.object({
-  id: z.string(),
-  bundle: z.string(),
-  labels: z.record(z.string(), z.string()),
-  createdAt: z.string(),
-  bootId: z.string(),
-  startedAt: z.string().optional(),
-  exitStatus: z.number().int().optional(),
-  exitedAt: z.string().optional(),
-  exitReason: z.string().optional(),
-  /** When corral last reported an OOM kill of the container. */
-  oomReportedAt: z.string().optional(),
-  /** The kernel's oom_kill counter of the container's memory cgroup at that report: each kill is reported once. */
-  oomKills: z.number().int().optional(),
-  /** The file that holds that counter, found from init's pid when it started (init may be the victim). */
-  oomCounter: z.string().optional(),
-});
-export type ContainerRecordT = z.output<typeof ContainerRecord>;
-
-export const ProcessRecord = z.object({
-  id: z.string(),
-  session: z.string(),
-  spec: OciProcess,
-  bootId: z.string(),
-  startedAt: z.string(),
-  pid: z.number().int().nullable(),
-  pidStart: z.number().optional(),
-  conmonPid: z.number().int().optional(),
-  conmonStart: z.number().optional(),
-  exitStatus: z.number().int().optional(),
-  exitedAt: z.string().optional(),
-  exitReason: z.string().optional(),
-});
-export type ProcessRecordT = z.output<typeof ProcessRecord>;
-
-export interface ExecOptions {
-  processId: string;
-  args: string[];
-  env?: string[];
-  cwd?: string;
-  user?: { uid: number; gid: number; additionalGids?: number[] };
 }
 
 const now = () => new Date().toISOString();
@@ -187,16 +144,9 @@ export class Container {
     // only a crash of corrald in this boot can find this pid-less record: no need to wait for the disk
     await writeJsonAtomic(layout.processFile(id, processId), rec, false);
     const exec = processId !== INIT_PROCESS;
-    await fs.access(this.deps.runtimePath, fs.constants.X_OK).catch((err) => {
-      // conmon would only say "exited without a pid": name the missing binary instead
-      throw new CorralError('unavailable', `the OCI runtime ${this.deps.runtimePath} is missing or not executable; install runc (apt-get install runc) or pass --runtime`, { cause: err });
-    });
     if (exec) await writeJsonAtomic(layout.execSpecFile(id, processId), { ...spec, terminal: false }, false);
     if (config) await writeJsonAtomic(layout.runtimeConfigFile(id, processId), config, false);
-    const launched = await launchConmon({
-      conmon: this.deps.conmon,
-      runtime: this.deps.runtimePath,
-      runcRoot: layout.runcRoot,
+    const launched = await this.deps.runtime.launch({
       containerId: id,
       session: rec.session,
       bundle: layout.runtimeBundle(id, processId),
@@ -207,7 +157,6 @@ export class Container {
       logFile: layout.logFile(id, processId),
       socketDir: layout.runtimeDir(id, processId),
       runcLogFile: layout.runcLogFile(id, processId),
-      logSizeMax: this.deps.logSizeMax,
       execSpecFile: exec ? layout.execSpecFile(id, processId) : undefined,
     });
     rec.pid = launched.pid;
@@ -222,7 +171,7 @@ export class Container {
 
   async start(): Promise<void> {
     this.check('start');
-    await this.deps.runc.start(this.id);
+    await this.deps.runtime.start(this.id);
     this.runcStatus = 'running';
     const oomCounter = this.init?.pid ? await oomCounterFile(this.init.pid) : undefined;
     this.record = { ...this.record, startedAt: now(), ...(oomCounter ? { oomCounter } : {}) };
@@ -232,19 +181,19 @@ export class Container {
 
   async pause(): Promise<void> {
     this.check('pause');
-    await this.deps.runc.pause(this.id);
+    await this.deps.runtime.pause(this.id);
     this.runcStatus = 'paused';
   }
 
   async resume(): Promise<void> {
     this.check('resume');
-    await this.deps.runc.resume(this.id);
+    await this.deps.runtime.resume(this.id);
     this.runcStatus = 'running';
   }
 
   async kill(signal: number, all: boolean): Promise<void> {
     this.check('kill');
-    await this.deps.runc.kill(this.id, String(signal), all);
+    await this.deps.runtime.kill(this.id, signal, all);
   }
 
   /** Signals one process; an exec's pid is checked against its start time so a reused pid is never hit. */
@@ -289,12 +238,12 @@ export class Container {
 
   async stats(): Promise<RuncStats> {
     this.check('stats');
-    return this.deps.runc.stats(this.id);
+    return this.deps.runtime.stats(this.id);
   }
 
   async update(resources: ResourcesT): Promise<void> {
     this.check('update');
-    await this.deps.runc.update(this.id, resources);
+    await this.deps.runtime.update(this.id, resources);
   }
 
   /** conmon's two copies of PROCESSID's exit code: under --root (survives a reboot), then under --state. */
@@ -397,11 +346,11 @@ export class Container {
     const gone = (err: unknown) => err instanceof CorralError && err.reason === 'not_found';
     try {
       // a stopped container needs no force; a created one does (its init waits in runc's exec fifo)
-      await this.deps.runc.delete(this.id, this.state !== 'stopped');
+      await this.deps.runtime.delete(this.id, this.state !== 'stopped');
     } catch (err) {
       if (gone(err)) return this.removeFolders();
       // runc disagrees with our record (e.g. a process outlived its lost monitor): make it so
-      await this.deps.runc.delete(this.id, true).catch((again) => {
+      await this.deps.runtime.delete(this.id, true).catch((again) => {
         if (!gone(again)) throw again;
       });
     }
@@ -415,8 +364,8 @@ export class Container {
 
   /** Best-effort teardown after a failed create: nothing may be left behind. */
   async destroyQuietly(): Promise<void> {
-    const st = await this.deps.runc.state(this.id).catch(() => undefined);
-    if (st) await this.deps.runc.delete(this.id, true).catch(() => {});
+    const st = await this.deps.runtime.state(this.id).catch(() => undefined);
+    if (st) await this.deps.runtime.delete(this.id, true).catch(() => {});
     for (const p of this.processes.values()) {
       if (p.conmonPid) {
         try {
@@ -437,60 +386,10 @@ export class Container {
   }
 
   processView(p: ProcessRecordT): ProcessT {
-    const exited = p.exitStatus !== undefined;
-    const created = p.id === INIT_PROCESS && !exited && this.state === 'created';
-    return {
-      id: p.id,
-      pid: exited ? null : p.pid,
-      args: p.spec.args,
-      state: exited ? 'exited' : created ? 'created' : 'running',
-      ...(exited ? { exitStatus: p.exitStatus, exitedAt: p.exitedAt } : {}),
-      ...(p.exitReason ? { exitReason: p.exitReason } : {}),
-      startedAt: (p.id === INIT_PROCESS ? this.record.startedAt : undefined) ?? p.startedAt,
-    };
+    return processView(this, p);
   }
 
   view(): ContainerT {
-    const state = this.state;
-    const init = this.init;
-    const r = this.record;
-    return {
-      id: r.id,
-      bundle: r.bundle,
-      state,
-      pid: state === 'stopped' ? null : (init?.pid ?? null),
-      labels: r.labels,
-      createdAt: r.createdAt,
-      ...(r.startedAt ? { startedAt: r.startedAt } : {}),
-      ...(r.exitStatus !== undefined ? { exitStatus: r.exitStatus, exitedAt: r.exitedAt } : {}),
-      ...(r.exitReason ? { exitReason: r.exitReason } : {}),
-      processes: [...this.processes.values()].filter((p) => p.pid !== null || p.exitStatus !== undefined).map((p) => this.processView(p)),
-    };
+    return containerView(this);
   }
-
-  /** Folder names, for tests and leak checks. */
-  get paths(): { dir: string; runtimeDir: string } {
-    return { dir: this.deps.layout.containerDir(this.id), runtimeDir: this.deps.layout.runtimeContainerDir(this.id) };
-  }
-}
-
-/** The user's bundle path, kept in the runtime config so runc can tell it after state.json is lost. */
-export const BUNDLE_ANNOTATION = 'org.corral.bundle';
-
-/**
- * The user's config.json as runc must see it from corral's runtime bundle
- * (layout.runtimeBundle): the root filesystem and relative bind-mount sources
- * made absolute against the user's bundle, which stays untouched.
- */
-export function runtimeConfig(spec: OciSpecT, bundle: string): OciSpecT {
-  const bind = (m: { type?: string; options?: unknown }) => m.type === 'bind' || (Array.isArray(m.options) && m.options.some((o) => o === 'bind' || o === 'rbind'));
-  return {
-    ...spec,
-    root: { ...spec.root, path: path.resolve(bundle, spec.root.path) },
-    // runc reports annotations back: recovery reads the user's bundle here if state.json is lost
-    annotations: { ...(spec.annotations as Record<string, string> | undefined), [BUNDLE_ANNOTATION]: bundle },
-    ...(spec.mounts
-      ? { mounts: spec.mounts.map((m) => (m.source && !path.isAbsolute(m.source) && bind(m) ? { ...m, source: path.resolve(bundle, m.source) } : m)) }
-      : {}),
-  };
 }

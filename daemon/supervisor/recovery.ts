@@ -1,4 +1,4 @@
-// Restore (the seed's Load, done for real): on start corrald reads every
+// Restore: on start corrald reads every
 // container from disk, finishes or rolls back what a crash interrupted,
 // records the exits that happened while it was away (one process.exit each,
 // init's last), reattaches to live processes, and reconciles runc and the
@@ -11,13 +11,13 @@ import { INIT_PROCESS, ID_PATTERN } from '../../shared/api.js';
 import { readPidFile } from '../oci/conmon.js';
 import type { RuncState } from '../oci/runc.js';
 import { OciProcess } from '../oci/spec.js';
-import { BUNDLE_ANNOTATION, Container, type ContainerRecordT, type ProcessRecordT } from '../runtime/container.js';
+import { Container } from '../runtime/container.js';
+import { BUNDLE_ANNOTATION, type ContainerRecordT, type ProcessRecordT } from '../runtime/records.js';
 import { judgeProcess, isLeakedMonitor, monitorKey } from '../runtime/decide.js';
 import { exists, isTempFile, readJson, removeAside, sweepDeleted, writeJsonAtomic } from '../runtime/files.js';
 import { QUARANTINE_PREFIX } from '../runtime/layout.js';
 import { findMonitors, isSameProcess, startTime } from '../runtime/procinfo.js';
 import { SIGKILL } from '../runtime/signals.js';
-import { processKey } from './exits.js';
 import type { Supervisor } from './supervisor.js';
 
 export interface RecoveryReport {
@@ -32,7 +32,7 @@ export interface RecoveryReport {
 }
 
 export async function recover(sup: Supervisor): Promise<RecoveryReport> {
-  const { layout, runc } = sup.deps;
+  const { layout, runtime } = sup.deps;
   const log = sup.log;
   const report: RecoveryReport = { containers: 0, live: 0, exitsWhileAway: 0, rolledBack: [], quarantined: [], rebuilt: [], leakedContainers: [], leakedMonitors: [] };
   await fs.mkdir(layout.containersDir, { recursive: true, mode: 0o700 });
@@ -43,7 +43,7 @@ export async function recover(sup: Supervisor): Promise<RecoveryReport> {
 
   let runcStates = new Map<string, RuncState>();
   try {
-    runcStates = new Map((await runc.list()).map((s) => [s.id, s]));
+    runcStates = new Map((await runtime.list()).map((s) => [s.id, s]));
   } catch (err) {
     log.error({ err }, 'cannot list runc containers; states are read from the exit files alone until runc answers');
   }
@@ -67,7 +67,7 @@ export async function recover(sup: Supervisor): Promise<RecoveryReport> {
   }
 
   await cleanLeaks(sup, runcStates, report);
-  report.containers = sup.containers.size;
+  report.containers = sup.size;
   log.info(report, 'restore finished');
   return report;
 }
@@ -146,7 +146,7 @@ async function mendUnreadable(sup: Supervisor, c: Container, runcState: RuncStat
       c.processes.set(name, rebuilt);
       await c.saveProcess(rebuilt);
       report.rebuilt.push(`${c.id}/${name}`);
-      sup.log.warn({ id: c.id, processId: name, pid: rebuilt.pid }, 'process.json was unreadable; rebuilt it from its spec, the pid files and runc');
+      sup.log.warn({ id: c.id, processId: name, processPid: rebuilt.pid }, 'process.json was unreadable; rebuilt it from its spec, the pid files and runc');
       continue;
     }
     if (name === INIT_PROCESS) {
@@ -211,7 +211,7 @@ async function reviveContainer(sup: Supervisor, c: Container, report: RecoveryRe
     c.noteExit(INIT_PROCESS, init.exitStatus, init.exitReason, init.exitedAt);
     await c.saveExit(INIT_PROCESS);
   }
-  sup.containers.set(c.id, c);
+  sup.adopt(c);
   // execs first, init last: a client sees the container stop after its processes
   const order = [...c.processes.values()].sort((a, b) => (a.id === INIT_PROCESS ? 1 : b.id === INIT_PROCESS ? -1 : 0));
   for (const p of order) await reviveProcess(sup, c, p, report);
@@ -235,7 +235,7 @@ async function adoptFromPidFiles(sup: Supervisor, c: Container, p: ProcessRecord
     p.conmonStart = await startTime(conmonPid);
   }
   await c.saveProcess(p);
-  sup.log.info({ id: c.id, processId: p.id, pid, conmonPid }, 'adopted a process whose start a crash interrupted after conmon answered');
+  sup.log.info({ id: c.id, processId: p.id, processPid: pid, conmonPid }, 'adopted a process whose start a crash interrupted after conmon answered');
 }
 
 async function reviveProcess(sup: Supervisor, c: Container, p: ProcessRecordT, report: RecoveryReport): Promise<void> {
@@ -247,13 +247,12 @@ async function reviveProcess(sup: Supervisor, c: Container, p: ProcessRecordT, r
     processAlive: await isSameProcess(p.pid, p.pidStart),
     hasPid: p.pid !== null,
   });
-  const key = processKey(c.id, p.id);
   switch (verdict.kind) {
     case 'recorded':
       return;
     case 'exited': {
       const reported = sup.bus.hasExit(c.id, p.id, p.pid);
-      await sup.recordExitLocked(c, p.id, verdict.status, verdict.reason, reported);
+      await sup.exitFound(c, p.id, verdict.status, verdict.reason, reported);
       if (!reported) report.exitsWhileAway++;
       if (verdict.reason) sup.log.warn({ id: c.id, processId: p.id, exitStatus: verdict.status, reason: verdict.reason }, 'exit code unknown');
       return;
@@ -264,8 +263,8 @@ async function reviveProcess(sup: Supervisor, c: Container, p: ProcessRecordT, r
       return;
     case 'unmonitored':
       report.live++;
-      sup.unmonitored.add(key);
-      sup.log.warn({ id: c.id, processId: p.id, pid: p.pid }, 'monitor (conmon) is gone but the process runs; its exit code will be unknown (255)');
+      sup.markUnmonitored(c, p);
+      sup.log.warn({ id: c.id, processId: p.id, processPid: p.pid }, 'monitor (conmon) is gone but the process runs; its exit code will be unknown (255)');
       return;
     case 'incomplete':
       // an exec that never got its pid recorded: roll it back
@@ -278,11 +277,11 @@ async function reviveProcess(sup: Supervisor, c: Container, p: ProcessRecordT, r
 }
 
 async function cleanLeaks(sup: Supervisor, runcStates: Map<string, RuncState>, report: RecoveryReport): Promise<void> {
-  const { runc, layout } = sup.deps;
+  const { runtime, layout } = sup.deps;
   for (const id of runcStates.keys()) {
-    if (sup.containers.has(id)) continue;
+    if (sup.has(id)) continue;
     try {
-      await runc.delete(id, true);
+      await runtime.delete(id, true);
       report.leakedContainers.push(id);
       sup.log.warn({ id }, 'deleted a runc container that corral has no record of (leaked by a crash)');
     } catch (err) {
@@ -290,7 +289,7 @@ async function cleanLeaks(sup: Supervisor, runcStates: Map<string, RuncState>, r
     }
   }
   const owned = new Set<string>();
-  for (const c of sup.containers.values()) {
+  for (const c of sup.all()) {
     for (const p of c.processes.values()) if (p.exitStatus === undefined) owned.add(monitorKey(c.id, p.session));
   }
   for (const m of await findMonitors(layout.runcRoot)) {
@@ -298,7 +297,7 @@ async function cleanLeaks(sup: Supervisor, runcStates: Map<string, RuncState>, r
     try {
       process.kill(m.pid, SIGKILL);
       report.leakedMonitors.push(m.pid);
-      sup.log.warn({ pid: m.pid, id: m.containerId, session: m.session }, 'killed a conmon that corral has no record of (leaked by a crash)');
+      sup.log.warn({ conmonPid: m.pid, id: m.containerId, session: m.session }, 'killed a conmon that corral has no record of (leaked by a crash)');
     } catch {
       // it exited meanwhile
     }

@@ -2,82 +2,44 @@
 // of their lifecycle. Every change to a container runs through that
 // container's queue (one writer per container, containers in parallel),
 // becomes an event on the bus, and is answered from memory afterwards, so
-// list/get never touch runc or the disk. Exits arrive from the exit watcher
-// (inotify) and a slow reconcile loop, and each is recorded and reported once.
+// list/get never touch runc or the disk. Every exit, whoever finds it (the
+// exit file's watch, the reconcile loop, a forced delete, recovery), goes
+// through one funnel, exitFound, into that queue; each live process's exit has
+// one owner (ProcessExit) holding its watch, its waiters and whether its
+// record is saved.
 import type { Logger } from 'pino';
-import type { ContainerStateT, ContainerT, ProcessT, ResourcesT } from '../../shared/api.js';
+import type { ContainerStateT, ContainerT, ExitT as Exit, ProcessT, ResourcesT } from '../../shared/api.js';
 import { INIT_PROCESS } from '../../shared/api.js';
 import { CorralError, errors } from '../../shared/errors.js';
-import type { RuncStats } from '../oci/runc.js';
-import { Container, type ExecOptions, type ProcessRecordT, type RuntimeDeps } from '../runtime/container.js';
-import { decideOom, EXIT_UNKNOWN, REASON_MONITOR_DISK_FULL, REASON_MONITOR_LOST, type OomFacts } from '../runtime/decide.js';
+import type { RuncStats, RuncStatus } from '../oci/runc.js';
+import { Container, type RuntimeDeps } from '../runtime/container.js';
+import type { ExecOptions, ProcessRecordT } from '../runtime/records.js';
+import { EXIT_UNKNOWN, REASON_MONITOR_DISK_FULL, REASON_MONITOR_LOST } from '../runtime/decide.js';
 import { diskFull } from '../runtime/files.js';
-import { isSameProcess } from '../runtime/procinfo.js';
 import { SIGKILL, toSignalNumber } from '../runtime/signals.js';
 import type { EventBus, NewEvent } from './events.js';
-import { ExitWatcher, processKey } from './exits.js';
+import { ExitOwners, type ProcessExit } from './exits.js';
+import { oomToReport } from './oom.js';
 import { KeyedQueue } from './queue.js';
 
-/** The exit status of a process ended by SIGKILL, as the OOM killer ends its victims. */
-const EXIT_SIGKILL = 128 + SIGKILL;
-
-/** How often the safety net looks at exit files and monitors that inotify should have reported. */
-export const RECONCILE_INTERVAL_MS = 5_000;
-/** How often the safety net asks runc for every container's status (catches changes made behind corral's back). */
-export const RUNC_RECONCILE_INTERVAL_MS = 30_000;
 /** How long a forced delete waits for init to die after SIGKILL. */
 export const KILL_WAIT_MS = 15_000;
 
-export interface Exit {
-  exitStatus: number;
-  exitedAt: string;
-  exitReason?: string;
-}
-
-type Waiter = { resolve: (e: Exit) => void; reject: (e: unknown) => void };
-
 export class Supervisor {
-  readonly containers = new Map<string, Container>();
-  readonly queue = new KeyedQueue();
-  readonly watcher: ExitWatcher;
-  /** Processes whose conmon died while they still run: watched by pid in the reconcile loop. */
-  readonly unmonitored = new Set<string>();
-  private waiters = new Map<string, Set<Waiter>>();
-  private exitSeen = new Map<string, Set<() => void>>();
-  /** Exits noted in memory whose records are being written. */
-  private saving = new Set<string>();
-  /** Exits whose records could not be written (disk full, I/O error): retried by reconcile. */
-  private unsaved = new Map<string, { id: string; processId: string }>();
-  private reconciling = false;
-  private timers: NodeJS.Timeout[] = [];
-  private lastRuncReconcile = 0;
+  /** Entries are added and removed only inside that id's queue task (and by recovery, before serving). */
+  private readonly containers = new Map<string, Container>();
+  private readonly queue = new KeyedQueue();
+  /** One owner per process whose exit is not yet saved; changed only inside its container's queue. */
+  private readonly exits = new ExitOwners();
 
   constructor(
     readonly deps: RuntimeDeps,
     readonly bus: EventBus,
     readonly log: Logger,
-  ) {
-    this.watcher = new ExitWatcher((id, processId) => this.onExitSignal(id, processId));
-  }
-
-  startReconciling(): void {
-    const t = setInterval(() => {
-      // a pass slower than the interval (runc hung on a frozen cgroup) must not pile up more passes behind it
-      if (this.reconciling) return;
-      this.reconciling = true;
-      this.reconcile()
-        .catch((err) => this.log.warn({ err }, 'reconcile failed'))
-        .finally(() => (this.reconciling = false));
-    }, RECONCILE_INTERVAL_MS);
-    t.unref();
-    this.timers.push(t);
-  }
+  ) {}
 
   close(): void {
-    for (const t of this.timers) clearInterval(t);
-    this.watcher.close();
-    for (const set of this.waiters.values()) for (const w of set) w.reject(new CorralError('unavailable', 'corrald is shutting down; wait again after it restarts'));
-    this.waiters.clear();
+    this.exits.forget(undefined, new CorralError('unavailable', 'corrald is shutting down; wait again after it restarts'));
   }
 
   // ---- reading -----------------------------------------------------------
@@ -90,6 +52,19 @@ export class Supervisor {
 
   get(id: string): ContainerT {
     return this.find(id).view();
+  }
+
+  /** The containers now listed, for loops that must not see the map change under them. */
+  all(): Container[] {
+    return [...this.containers.values()];
+  }
+
+  has(id: string): boolean {
+    return this.containers.has(id);
+  }
+
+  get size(): number {
+    return this.containers.size;
   }
 
   list(filter: { state?: ContainerStateT; labels?: Record<string, string> } = {}): ContainerT[] {
@@ -131,7 +106,7 @@ export class Supervisor {
         }
       }
       this.emit(c, { type: 'container.create' });
-      this.log.info({ id: c.id, pid: c.init?.pid, bundle: c.bundle }, 'container created');
+      this.log.info({ id: c.id, processPid: c.init?.pid, bundle: c.bundle }, 'container created');
       if (p.start) this.reportStart(c);
       return c.view();
     });
@@ -159,7 +134,7 @@ export class Supervisor {
   private reportStart(c: Container): void {
     this.emit(c, { type: 'container.start', processId: INIT_PROCESS, pid: c.init?.pid ?? undefined });
     this.emit(c, { type: 'process.start', processId: INIT_PROCESS, pid: c.init?.pid ?? undefined });
-    this.log.info({ id: c.id, pid: c.init?.pid }, 'container started');
+    this.log.info({ id: c.id, processPid: c.init?.pid }, 'container started');
   }
 
   pause(id: string): Promise<ContainerT> {
@@ -209,14 +184,15 @@ export class Supervisor {
       c.check(force ? 'forceDelete' : 'delete');
       if (c.state !== 'stopped' && c.state !== 'created') {
         if (c.state === 'paused') await c.resume().catch(() => {});
+        // asked before the kill, so the exit file's arrival cannot slip between the kill and the wait
+        const appears = this.exits.get(id, INIT_PROCESS)?.fileAppears(KILL_WAIT_MS);
         await c.kill(SIGKILL, true).catch((err) => this.log.warn({ id, err }, 'SIGKILL before delete failed'));
-        const status = await this.waitForExitFile(c, INIT_PROCESS, KILL_WAIT_MS);
-        await this.recordExitLocked(c, INIT_PROCESS, status ?? EXIT_UNKNOWN, status === undefined ? 'killed by a forced delete; no exit code arrived' : undefined);
+        if ((await c.readExit(INIT_PROCESS)) === undefined) await appears;
+        const status = await c.readExit(INIT_PROCESS).catch(() => undefined);
+        await this.recordExit(c, INIT_PROCESS, status ?? EXIT_UNKNOWN, status === undefined ? 'killed by a forced delete; no exit code arrived' : undefined);
       }
-      this.watcher.unwatchContainer(id);
       await c.delete();
-      this.forget(id);
-      for (const p of c.processes.values()) this.rejectWaiters(id, p.id, errors.notFound(`container ${id} (deleted while waiting)`));
+      this.forget(id, errors.notFound(`container ${id} (deleted while waiting)`));
       this.emit(c, { type: 'container.delete' }, false);
       this.log.info({ id }, 'container deleted');
     });
@@ -233,7 +209,7 @@ export class Supervisor {
       const p = await c.exec(o);
       this.watchProcess(c, p);
       this.emit(c, { type: 'process.start', processId: p.id, pid: p.pid ?? undefined });
-      this.log.info({ id, processId: p.id, pid: p.pid }, 'process started');
+      this.log.info({ id, processId: p.id, processPid: p.pid }, 'process started');
       return c.processView(p);
     });
   }
@@ -262,239 +238,152 @@ export class Supervisor {
   wait(id: string, processId: string, timeoutMs?: number, signal?: AbortSignal): Promise<Exit> {
     const c = this.find(id);
     const p = c.getProcess(processId);
+    const owner = this.exits.get(id, processId);
     // an exit still being written is answered once it is on disk, so no answer outruns the record
-    if (p.exitStatus !== undefined && !this.saving.has(processKey(id, processId))) return Promise.resolve(exitOf(p));
-    return new Promise<Exit>((resolve, reject) => {
-      const key = processKey(id, processId);
-      let timer: NodeJS.Timeout | undefined;
-      const settle = () => {
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const w: Waiter = {
-        resolve: (e) => {
-          settle();
-          resolve(e);
-        },
-        reject: (e) => {
-          settle();
-          reject(e);
-        },
-      };
-      const withdraw = (err: unknown) => {
-        const set = this.waiters.get(key);
-        set?.delete(w);
-        if (set?.size === 0) this.waiters.delete(key);
-        w.reject(err);
-      };
-      const onAbort = () => withdraw(new CorralError('unavailable', `the wait for process ${processId} of ${id} was withdrawn`));
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => withdraw(errors.timeout(`process ${processId} of ${id} was still running after ${timeoutMs} ms; wait again or kill it`)), timeoutMs);
-      }
-      let set = this.waiters.get(key);
-      if (!set) this.waiters.set(key, (set = new Set()));
-      set.add(w);
-    });
+    if (p.exitStatus !== undefined && owner?.phase !== 'saving') return Promise.resolve(exitOf(p));
+    return this.exits.of(c.id, p.id).wait(timeoutMs, signal, `process ${processId} of ${id}`);
   }
 
   // ---- exits -------------------------------------------------------------
 
+  /** Gives a live process its exit owner and watches for its exit file (which may already be there). */
   watchProcess(c: Container, p: ProcessRecordT): void {
     if (p.exitStatus !== undefined) return;
-    this.watcher.watch(c.id, p.id, this.deps.layout.monitorExitDir(c.id, p.id));
-    // the exit may have happened before the watch was set
-    this.onExitSignal(c.id, p.id);
+    this.exits.of(c.id, p.id).startWatching(this.deps.layout.monitorExitDir(c.id, p.id), () => this.lookForExit(c, p.id));
+    this.lookForExit(c, p.id);
   }
 
-  private onExitSignal(id: string, processId: string): void {
-    const c = this.containers.get(id);
-    const p = c?.processes.get(processId);
-    if (!c || !p || p.exitStatus !== undefined) return;
-    void c.readExit(processId).then((status) => {
-      if (status === undefined) return;
-      const seen = this.exitSeen.get(processKey(id, processId));
-      if (seen) for (const f of seen) f();
-      return this.queue.run(id, () => this.recordExitLocked(c, processId, status));
-    }).catch((err) => this.log.warn({ id, processId, err }, 'cannot record exit'));
+  /** The monitor of a live process died: the process runs on, watched by pid in the reconcile loop. */
+  markUnmonitored(c: Container, p: ProcessRecordT): void {
+    const owner = this.exits.of(c.id, p.id);
+    owner.phase = 'unmonitored';
+    owner.stopWatching();
   }
 
-  /** Records and reports one exit; idempotent, so the watcher, reconcile and delete may all call it. */
-  async recordExitLocked(c: Container, processId: string, status: number, reason?: string, alreadyReported = false): Promise<void> {
-    if (this.containers.get(c.id) !== c) return;
-    const p = c.processes.get(processId);
-    if (!p || p.exitStatus !== undefined) return;
-    const pid = p.pid;
-    if (reason === REASON_MONITOR_LOST && (await diskFull(this.deps.layout.containerDir(c.id)))) reason = REASON_MONITOR_DISK_FULL;
-    // the OOM killer's SIGKILL ends its victim with 137; any other exit just happens to see the oom file
-    if (!alreadyReported) await this.reportOomLocked(c, { processId, status });
-    // conmon wrote the code when the process exited: that, not now, is when it did (it may have been hours ago, while corrald was down)
-    c.noteExit(processId, status, reason, reason ? undefined : await c.exitTime(processId));
-    if (!alreadyReported) {
-      // reported before it is written: a crash in between is found by recovery in the history (bus.hasExit)
-      this.emit(c, { type: 'process.exit', processId, pid: pid ?? undefined, exitStatus: status, ...(reason ? { exitReason: reason } : {}) });
-    }
-    const key = processKey(c.id, processId);
-    this.saving.add(key);
-    try {
-      await c.saveExit(processId);
-    } catch (err) {
-      // the exit is known: waiters get it now; conmon's exit file keeps it for a restart, and reconcile retries the write
-      this.unsaved.set(key, { id: c.id, processId });
-      this.log.error({ id: c.id, processId, err }, 'cannot write the exit record; the reconcile loop retries');
-    } finally {
-      this.saving.delete(key);
-    }
-    this.watcher.unwatch(c.id, processId);
-    this.unmonitored.delete(processKey(c.id, processId));
-    const log = reason ? this.log.warn.bind(this.log) : this.log.info.bind(this.log);
-    log({ id: c.id, processId, pid, exitStatus: status, reason }, 'process exited');
-    const set = this.waiters.get(key);
-    this.waiters.delete(key);
-    if (set) for (const w of set) w.resolve(exitOf(p));
+  exitPhase(id: string, processId: string): ProcessExit['phase'] | undefined {
+    return this.exits.get(id, processId)?.phase;
+  }
+
+  /** Reads the exit file of a watched process and, if it is there, records the exit. */
+  private lookForExit(c: Container, processId: string): void {
+    const owner = this.exits.get(c.id, processId);
+    if (!owner || c.processes.get(processId)?.exitStatus !== undefined) return;
+    void c
+      .readExit(processId)
+      .then((status) => (status === undefined ? undefined : this.exitFound(c, processId, status)))
+      .catch((err) => this.log.warn({ id: c.id, processId, err }, 'cannot record exit'));
   }
 
   /**
-   * container.oom for kills the kernel counted in the container's cgroup and
-   * corral has not reported yet (decideOom). Called with every exit, before
-   * it is published, so a killed process's report comes first and names it;
-   * and by the reconcile loop for kills of processes that are not corral's.
+   * The funnel every exit goes through, whoever found it: queued behind the
+   * container's other changes, then recorded once (later finds of the same
+   * exit are no-ops). REPORTED: the process.exit event is already in the
+   * history (recovery after a crash between publishing and saving).
    */
-  private async reportOomLocked(c: Container, exit?: { processId: string; status: number }): Promise<void> {
-    if (this.containers.get(c.id) !== c) return;
-    const claimsIt = exit?.status === EXIT_SIGKILL;
-    const kills = await c.oomKills();
-    const facts: OomFacts = {
-      kills,
-      reportedKills: c.record.oomKills,
-      reportedBefore: c.record.oomReportedAt !== undefined,
-      oomFile: kills === undefined && (await c.oomKilled(exit?.processId ?? INIT_PROCESS)),
-      victimPending: false,
-      claimsIt,
-    };
-    let d = decideOom(facts);
-    // only a report that would go out unclaimed needs the look at the other processes
-    if (d.report && !claimsIt) d = decideOom({ ...facts, victimPending: await c.hasUnrecordedDeath(exit?.processId) });
-    if (!d.report) return;
-    this.emit(c, { type: 'container.oom', ...(claimsIt ? { processId: exit!.processId } : {}) });
-    await c.noteOomReported(d.kills).catch((err) => this.log.warn({ id: c.id, err }, 'cannot record that the OOM kill was reported; a restart may report it again'));
-    this.log.warn({ id: c.id, processId: claimsIt ? exit!.processId : undefined }, 'the kernel killed a process of the container for lack of memory');
+  async exitFound(c: Container, processId: string, status: number, reason?: string, reported = false): Promise<void> {
+    // a forced delete waiting for this exit's file learns of it now, not when the queue reaches it
+    this.exits.get(c.id, processId)?.fileSeen();
+    await this.whileListed(c, () => this.recordExit(c, processId, status, reason, reported));
   }
 
-  private waitForExitFile(c: Container, processId: string, timeoutMs: number): Promise<number | undefined> {
-    const key = processKey(c.id, processId);
-    return new Promise((resolve) => {
-      let set = this.exitSeen.get(key);
-      if (!set) this.exitSeen.set(key, (set = new Set()));
-      // an unreadable exit file is not an exit: the next poll, or the timeout, decides
-      const poll = setInterval(() => void c.readExit(processId).then((s) => s !== undefined && done(), () => {}), 250);
-      const timer = setTimeout(() => done(), timeoutMs);
-      const done = () => {
-        clearInterval(poll);
-        clearTimeout(timer);
-        set!.delete(done);
-        if (set!.size === 0) this.exitSeen.delete(key);
-        void c.readExit(processId).then(resolve, () => resolve(undefined));
-      };
-      set.add(done);
+  /** Runs TASK in C's queue if C is then still the container listed under its id (not deleted, nor replaced by a new one). */
+  private whileListed(c: Container, task: () => Promise<void>): Promise<void> {
+    return this.queue.run(c.id, async () => {
+      if (this.containers.get(c.id) === c) await task();
     });
   }
 
-  private rejectWaiters(id: string, processId: string, err: unknown): void {
-    const key = processKey(id, processId);
-    const set = this.waiters.get(key);
-    this.waiters.delete(key);
-    if (set) for (const w of set) w.reject(err);
+  /**
+   * Records one exit, inside the container's queue. The order is fixed here:
+   * container.oom (if the kernel's kill counter rose) before process.exit, so
+   * a killed process's report precedes its exit; the event is published
+   * before the record is written (a crash in between is found by recovery in
+   * the event history), and waiters are answered only after the write, so an
+   * answer never outruns the disk. A failed write is retried by the
+   * reconcile loop; conmon's exit file keeps the code meanwhile.
+   */
+  private async recordExit(c: Container, processId: string, status: number, reason?: string, reported = false): Promise<void> {
+    const p = c.processes.get(processId);
+    if (!p || p.exitStatus !== undefined) return;
+    const owner = this.exits.of(c.id, p.id);
+    const pid = p.pid;
+    if (reason === REASON_MONITOR_LOST && (await diskFull(this.deps.layout.containerDir(c.id)))) reason = REASON_MONITOR_DISK_FULL;
+    if (!reported) await this.reportOom(c, { processId, status });
+    // conmon wrote the code when the process exited: that, not now, is when it did (it may have been hours ago, while corrald was down)
+    c.noteExit(processId, status, reason, reason ? undefined : await c.exitTime(processId));
+    if (!reported) this.emit(c, { type: 'process.exit', processId, pid: pid ?? undefined, exitStatus: status, ...(reason ? { exitReason: reason } : {}) });
+    owner.stopWatching();
+    owner.phase = 'saving';
+    await this.saveExit(c, owner);
+    const log = reason ? this.log.warn.bind(this.log) : this.log.info.bind(this.log);
+    log({ id: c.id, processId, processPid: pid, exitStatus: status, reason }, 'process exited');
+    owner.answer(exitOf(p));
   }
 
-  /** The safety net: exits inotify missed, monitors that died, runc states changed behind corral's back. */
-  async reconcile(): Promise<void> {
-    await this.retryUnsaved();
-    for (const c of [...this.containers.values()]) {
-      for (const p of [...c.processes.values()]) {
-        if (p.exitStatus !== undefined || p.pid === null) continue;
-        try {
-          await this.reconcileProcess(c, p);
-        } catch (err) {
-          // one unreadable process must not keep the others' exits from being noticed
-          this.log.warn({ id: c.id, processId: p.id, err }, 'cannot check process; retrying on the next pass');
-        }
-      }
-      // after the exits: a kill that one of them claims is reported with it, not as nobody's
-      if (c.state !== 'stopped') await this.queue.run(c.id, () => this.reportOomLocked(c)).catch((err) => this.log.warn({ id: c.id, err }, 'cannot check for OOM kills'));
-    }
-    if (Date.now() - this.lastRuncReconcile >= RUNC_RECONCILE_INTERVAL_MS) {
-      this.lastRuncReconcile = Date.now();
-      await this.reconcileRunc();
-    }
-  }
-
-  private async retryUnsaved(): Promise<void> {
-    for (const [key, { id, processId }] of [...this.unsaved]) {
-      const c = this.containers.get(id);
-      if (!c?.processes.has(processId)) {
-        this.unsaved.delete(key);
-        continue;
-      }
-      await this.queue.run(id, async () => {
-        if (this.containers.get(id) !== c || !c.processes.has(processId)) return;
-        await c.saveExit(processId);
-        this.unsaved.delete(key);
-        this.log.info({ id, processId }, 'exit record written on retry');
-      }).catch((err) => this.log.warn({ id, processId, err }, 'still cannot write the exit record'));
+  /** Writes a noted exit; the owner goes once it is on disk, or stays 'unsaved' for the reconcile loop. */
+  private async saveExit(c: Container, owner: ProcessExit): Promise<boolean> {
+    try {
+      await c.saveExit(owner.processId);
+      this.exits.drop(owner);
+      return true;
+    } catch (err) {
+      owner.phase = 'unsaved';
+      this.log.error({ id: c.id, processId: owner.processId, err }, 'cannot write the exit record; the reconcile loop retries');
+      return false;
     }
   }
 
-  private async reconcileProcess(c: Container, p: ProcessRecordT): Promise<void> {
-    const status = await c.readExit(p.id);
-    if (status !== undefined) {
-      await this.queue.run(c.id, () => this.recordExitLocked(c, p.id, status));
-      return;
-    }
-    const key = processKey(c.id, p.id);
-    if (this.unmonitored.has(key)) {
-      if (!(await isSameProcess(p.pid, p.pidStart))) await this.queue.run(c.id, () => this.recordExitLocked(c, p.id, EXIT_UNKNOWN, REASON_MONITOR_LOST));
-      return;
-    }
-    if (p.conmonPid && !(await isSameProcess(p.conmonPid, p.conmonStart))) {
-      // conmon writes the exit file before it exits: look once more before calling it lost
-      const late = await c.readExit(p.id);
-      if (late !== undefined) await this.queue.run(c.id, () => this.recordExitLocked(c, p.id, late));
-      else if (await isSameProcess(p.pid, p.pidStart)) {
-        this.unmonitored.add(key);
-        this.log.warn({ id: c.id, processId: p.id, pid: p.pid }, 'monitor (conmon) died; the process runs on unmonitored and its exit code will be unknown');
-      } else await this.queue.run(c.id, () => this.recordExitLocked(c, p.id, EXIT_UNKNOWN, REASON_MONITOR_LOST));
-    }
-  }
-
-  /** runc's states against corral's: a pause or resume made behind corral's back is adopted and reported. */
-  private async reconcileRunc(): Promise<void> {
-    const states = new Map((await this.deps.runc.list()).map((s) => [s.id, s.status]));
-    for (const c of [...this.containers.values()]) {
-      const status = states.get(c.id);
-      if (c.state === 'stopped' || !status || status === 'stopped' || status === c.runcStatus) continue;
-      await this.queue.run(c.id, async () => {
-        // the list is a snapshot: a create, start, pause or resume may have run since; only runc's word now counts
-        if (this.containers.get(c.id) !== c || c.state === 'stopped') return;
-        const now = (await this.deps.runc.state(c.id).catch(() => undefined))?.status;
-        if (!now || now === 'stopped' || now === c.runcStatus) return;
-        const before = c.state;
-        c.runcStatus = now;
-        if (c.state !== before) {
-          this.log.warn({ id: c.id, was: before, now: c.state }, 'runc reports a state change corral did not make');
-          this.emit(c, { type: c.state === 'paused' ? 'container.pause' : 'container.resume' });
-        }
+  /** Retries the writes of exits whose records could not be written (disk full, I/O error). */
+  async retryUnsaved(): Promise<void> {
+    for (const owner of this.exits.unsaved()) {
+      const c = this.containers.get(owner.id);
+      if (!c) continue;
+      await this.whileListed(c, async () => {
+        if (owner.phase === 'unsaved' && (await this.saveExit(c, owner))) this.log.info({ id: owner.id, processId: owner.processId }, 'exit record written on retry');
       });
     }
   }
 
+  /** container.oom for kills the kernel counted since the last report (the reconcile loop's entry: no exit claims them). */
+  checkOom(c: Container): Promise<void> {
+    return this.whileListed(c, () => this.reportOom(c));
+  }
+
+  /** container.oom for the kills the kernel counted and corral has not reported (oom.ts decides), before EXIT is published. */
+  private async reportOom(c: Container, exit?: { processId: string; status: number }): Promise<void> {
+    const report = await oomToReport(c, exit);
+    if (!report) return;
+    this.emit(c, { type: 'container.oom', ...(report.victim ? { processId: report.victim } : {}) });
+    await c.noteOomReported(report.kills).catch((err) => this.log.warn({ id: c.id, err }, 'cannot record that the OOM kill was reported; a restart may report it again'));
+    this.log.warn({ id: c.id, processId: report.victim }, 'the kernel killed a process of the container for lack of memory');
+  }
+
+  /** runc reports a pause or resume corral did not make: adopted and reported, if runc still says so under the lock. */
+  adoptRuncStatus(c: Container): Promise<void> {
+    return this.whileListed(c, async () => {
+      // the caller's word is a snapshot: a create, start, pause or resume may have run since; only runc's word now counts
+      if (c.state === 'stopped') return;
+      const now: RuncStatus | undefined = (await this.deps.runtime.state(c.id).catch(() => undefined))?.status;
+      if (!now || now === 'stopped' || now === c.runcStatus) return;
+      const before = c.state;
+      c.runcStatus = now;
+      if (c.state !== before) {
+        this.log.warn({ id: c.id, was: before, now: c.state }, 'runc reports a state change corral did not make');
+        this.emit(c, { type: c.state === 'paused' ? 'container.pause' : 'container.resume' });
+      }
+    });
+  }
+
   // ---- helpers -----------------------------------------------------------
 
-  /** Drops a container from memory: its watches, its unmonitored processes, its entry. */
-  forget(id: string): void {
-    this.watcher.unwatchContainer(id);
-    for (const key of [...this.unmonitored]) if (key.startsWith(processKey(id, ''))) this.unmonitored.delete(key);
+  /** Lists a container restored from disk; recovery calls it before its processes' exits are looked at. */
+  adopt(c: Container): void {
+    this.containers.set(c.id, c);
+  }
+
+  /** Drops a container from memory: its exit owners (their waiters get WHY) and its entry. */
+  forget(id: string, why: unknown = errors.notFound(`container ${id}`)): void {
+    this.exits.forget(id, why);
     this.containers.delete(id);
   }
 
@@ -502,7 +391,7 @@ export class Supervisor {
     return this.queue.run(id, async () => task(this.find(id)));
   }
 
-  emit(c: Container, e: Omit<NewEvent, 'id'>, withContainer = true): void {
+  private emit(c: Container, e: Omit<NewEvent, 'id'>, withContainer = true): void {
     this.bus.emit({ ...e, id: c.id, ...(withContainer ? { container: c.view() } : {}) });
   }
 }

@@ -13,7 +13,7 @@ import { startDaemon, uid, conmonsUnder, until, type DaemonHandle } from '../hel
 import { Client } from '../../shared/client.js';
 import { CorralError } from '../../shared/errors.js';
 import type { EventT } from '../../shared/api.js';
-import { RECONCILE_INTERVAL_MS } from '../../daemon/supervisor/supervisor.js';
+import { RECONCILE_INTERVAL_MS } from '../../daemon/supervisor/reconcile.js';
 import { assertConsistent, explained, report, rssBytes } from './common.js';
 
 const handles: DaemonHandle[] = [];
