@@ -81,9 +81,9 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
         return await Client.connect(socket, CONNECT_ATTEMPT_TIMEOUT_MS);
       } catch (err) {
         if (child.exitCode !== null || child.signalCode !== null) {
-          throw new Error(`corrald exited (${child.exitCode ?? child.signalCode}) before serving; see ${logPath}: ${tail(logPath)}`);
+          throw new Error(`corrald exited (${child.exitCode ?? child.signalCode}) before serving; see ${logPath}: ${tail(logPath)}`, { cause: err });
         }
-        if (Date.now() > deadline) throw new Error(`corrald did not accept a connection within ${READY_TIMEOUT_MS} ms: ${(err as Error).message}`);
+        if (Date.now() > deadline) throw new Error(`corrald did not accept a connection within ${READY_TIMEOUT_MS} ms: ${(err as Error).message}`, { cause: err });
         await sleep(CONNECT_POLL_MS);
       }
     }
