@@ -19,7 +19,7 @@ import { median, summarize } from './stats.js';
 import type { ApiResult, RecoveryResult, Subject } from './types.js';
 
 const TOP = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-export const DAEMON_MAIN = path.join(TOP, 'dist/corrald.js');
+const DAEMON_MAIN = path.join(TOP, 'dist/corrald.js');
 
 const READY_TIMEOUT_MS = 30_000;
 const CONNECT_POLL_MS = 2;

@@ -76,14 +76,14 @@ function fmt(x: number): string {
   return x.toFixed(2);
 }
 
-export interface Goal {
+interface Goal {
   goal: string;
   value: number | null;
   met: boolean | null;
 }
 
 /** corral's performance goals, each computed from the figures (null: not measured in this run). */
-export function goals(r: Results): Goal[] {
+function goals(r: Results): Goal[] {
   const t = r.tools;
   const med = (tool: ToolName, variant: string) => {
     const s = t[tool].runToExit[variant];

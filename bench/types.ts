@@ -10,10 +10,10 @@ import type { Summary } from './stats.js';
 export type ToolName = 'corral' | 'runc' | 'containerd' | 'podman';
 export const TOOLS: ToolName[] = ['corral', 'runc', 'containerd', 'podman'];
 
-export interface Skipped {
+interface Skipped {
   skipped: string;
 }
-export interface Failed {
+interface Failed {
   failed: string;
 }
 export type Outcome<T> = T | Skipped | Failed;
@@ -23,7 +23,7 @@ export function isMeasured<T extends object>(o: Outcome<T> | undefined): o is T 
 }
 
 /** One way of running a container to its exit, timed as a whole by the caller. */
-export interface RunToExitVariant {
+interface RunToExitVariant {
   /** What a user types or calls, for the table: "runc run", "ctr run --rm", "socket client". */
   label: string;
   run(id: string): Promise<void>;

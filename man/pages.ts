@@ -161,7 +161,7 @@ const described = (text: string) => capitalize(literal(text)) + '.';
 const SOCAT = `socat - UNIX-CONNECT:${DEFAULT_SOCKET}`;
 
 /** The shell line that sends one request with socat, quoted for sh. */
-export function socatExample(method: string, params: Record<string, unknown>): string[] {
+function socatExample(method: string, params: Record<string, unknown>): string[] {
   const request: Json = { jsonrpc: '2.0', id: 1, method };
   if (Object.keys(params).length) request.params = params;
   const json = JSON.stringify(request).replace(/'/g, `'\\''`);

@@ -23,7 +23,7 @@ export const Id = z
   .describe('container or process id: ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$');
 
 /** A process id that exec may give: any id but the container record's own name. */
-export const NewProcessId = Id.refine((v) => v !== CONTAINER_RECORD_NAME, {
+const NewProcessId = Id.refine((v) => v !== CONTAINER_RECORD_NAME, {
   message: `"${CONTAINER_RECORD_NAME}" is the name of the container's own record; choose another process id`,
 }).describe(`process id: ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$, unique in its container, and not "${CONTAINER_RECORD_NAME}"`);
 
@@ -39,7 +39,7 @@ export const Labels = z.record(z.string().max(256), z.string().max(4096)).descri
 export const Timestamp = z.string().describe('RFC 3339 time');
 
 export const ContainerState = z.enum(['created', 'running', 'paused', 'stopped']);
-export const ProcessState = z.enum(['created', 'running', 'exited']);
+const ProcessState = z.enum(['created', 'running', 'exited']);
 
 export const Process = z.object({
   id: Id,
@@ -391,5 +391,4 @@ export type ProcessT = z.output<typeof Process>;
 export type EventT = z.output<typeof Event>;
 export type LogLineT = z.output<typeof LogLine>;
 export type ContainerStateT = z.output<typeof ContainerState>;
-export type EventTypeT = z.output<typeof EventType>;
 export type ResourcesT = z.output<typeof Resources>;

@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
-export const BUSYBOX = '/bin/busybox';
+const BUSYBOX = '/bin/busybox';
 const APPLETS = [
   'sh', 'echo', 'sleep', 'cat', 'ls', 'ps', 'true', 'false', 'env', 'id', 'kill', 'top', 'yes', 'head', 'tail',
   'wc', 'date', 'hostname', 'printf', 'mkdir', 'rm', 'touch', 'grep', 'seq', 'dd', 'test', 'pwd', 'whoami',
@@ -21,7 +21,7 @@ export interface BundleOptions {
 }
 
 /** The config.json of `runc spec`, with terminal off and the given process. */
-export function defaultSpec(options: BundleOptions = {}): Record<string, unknown> {
+function defaultSpec(options: BundleOptions = {}): Record<string, unknown> {
   const caps = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
   return {
     ociVersion: '1.0.2-dev',

@@ -23,8 +23,6 @@ export const ErrorCodes = {
 
 export type ErrorReason = keyof typeof ErrorCodes;
 
-export const errorReasons = Object.keys(ErrorCodes) as ErrorReason[];
-
 /** One entry of `data.issues` on invalid_params: where and what. */
 export interface ParamIssue {
   path: string;

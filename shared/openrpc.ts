@@ -26,7 +26,7 @@ import {
 } from './api.js';
 import { ErrorCodes, type ErrorReason } from './errors.js';
 
-export const OPENRPC_VERSION = '1.3.2';
+const OPENRPC_VERSION = '1.3.2';
 
 /** What each reason means to a caller; the short message of OpenRPC's error objects and the "when" of corral-rpc(7). */
 export const errorSummaries: Record<ErrorReason, string> = {
@@ -46,7 +46,7 @@ export const errorSummaries: Record<ErrorReason, string> = {
 };
 
 /** Schemas that get a name: referenced from methods as #/components/schemas/NAME. */
-export const namedSchemas: Record<string, z.ZodType> = {
+const namedSchemas: Record<string, z.ZodType> = {
   Id,
   Signal,
   Labels,
@@ -110,7 +110,7 @@ function jsonSchema(schema: z.ZodType, r: z.core.$ZodRegistry<{ id: string }>, i
 }
 
 /** One ContentDescriptor per key of an object schema, in the order of its shape. */
-export function contentDescriptors(schema: z.ZodType, r = registry(), io: 'input' | 'output' = 'input'): ContentDescriptor[] {
+function contentDescriptors(schema: z.ZodType, r = registry(), io: 'input' | 'output' = 'input'): ContentDescriptor[] {
   const json = jsonSchema(schema, r, io);
   if (json.type !== 'object') throw new Error('openrpc: params must be an object schema (by-name)');
   const properties = (json.properties ?? {}) as Record<string, Json>;
@@ -124,7 +124,7 @@ export function contentDescriptors(schema: z.ZodType, r = registry(), io: 'input
 }
 
 /** The reasons a method can answer with, in the order of ErrorCodes; every method validates params, so invalid_params is always one. */
-export function methodErrors(name: keyof typeof methods): ErrorReason[] {
+function methodErrors(name: keyof typeof methods): ErrorReason[] {
   const listed = new Set<ErrorReason>([...methods[name].errors, 'invalid_params']);
   return (Object.keys(ErrorCodes) as ErrorReason[]).filter((reason) => listed.has(reason));
 }

@@ -6,24 +6,24 @@ import path from 'node:path';
 import { CONTAINER_RECORD_NAME, ID_PATTERN } from '../../shared/api.js';
 
 /** Beside the process folders of a container, so it is a name no process id may take (shared/api.ts). */
-export const STATE_FILE = CONTAINER_RECORD_NAME;
-export const PROCESS_FILE = 'process.json';
-export const LOG_FILE = 'log';
-export const EXIT_FILE = 'exit';
-export const OOM_FILE = 'oom';
-export const PID_FILE = 'pid';
-export const CONMON_PID_FILE = 'conmon.pid';
-export const RUNC_LOG_FILE = 'runc.log';
-export const EXEC_SPEC_FILE = 'exec.json';
-export const RUNTIME_CONFIG_FILE = 'config.json';
-export const RUNTIME_BUNDLE_DIR = 'bundle';
+const STATE_FILE = CONTAINER_RECORD_NAME;
+const PROCESS_FILE = 'process.json';
+const LOG_FILE = 'log';
+const EXIT_FILE = 'exit';
+const OOM_FILE = 'oom';
+const PID_FILE = 'pid';
+const CONMON_PID_FILE = 'conmon.pid';
+const RUNC_LOG_FILE = 'runc.log';
+const EXEC_SPEC_FILE = 'exec.json';
+const RUNTIME_CONFIG_FILE = 'config.json';
+const RUNTIME_BUNDLE_DIR = 'bundle';
 /**
  * conmon's --exit-dir, a folder of its own: conmon names its file there after
  * the container, and a container called `pid` or `bundle` must not find
  * another of corral's files in its place.
  */
-export const MONITOR_EXIT_DIR = 'exits';
-export const EVENTS_FILE = 'events.log';
+const MONITOR_EXIT_DIR = 'exits';
+const EVENTS_FILE = 'events.log';
 /** Folders renamed aside start with a dot, which no valid id does. */
 export const DELETING_PREFIX = '.deleting-';
 export const QUARANTINE_PREFIX = '.quarantine-';

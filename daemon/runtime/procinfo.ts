@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 
-export const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
+const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
 
 export function bootId(): string {
   return readFileSync(BOOT_ID_FILE, 'utf8').trim();

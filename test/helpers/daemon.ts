@@ -18,10 +18,10 @@ export const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 export const DAEMON = path.join(TOP, 'dist/corrald.js');
 export const CLI = path.join(TOP, 'dist/tui/main.js');
 /** The daemon restores and opens its socket in well under a second; this only bounds a broken start. */
-export const DAEMON_START_TIMEOUT_MS = 20_000;
+const DAEMON_START_TIMEOUT_MS = 20_000;
 
 /** Fails loudly (never skips) when the host cannot run the integration suite. */
-export function requireHost(): void {
+function requireHost(): void {
   if (process.getuid?.() !== 0) throw new Error('integration tests need root (runc and conmon): run npm test as root');
   for (const bin of ['runc', 'conmon']) {
     if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0) throw new Error(`${bin} is missing: run npm test (it installs it) or apt-get install ${bin}`);

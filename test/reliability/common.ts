@@ -46,7 +46,7 @@ export function conmonTarget(pid: number): { id: string; session: string } | und
   }
 }
 
-export function runcIds(state: string): string[] {
+function runcIds(state: string): string[] {
   const r = spawnSync('runc', ['--root', path.join(state, 'runc'), 'list', '-q'], { encoding: 'utf8' });
   return (r.stdout ?? '').split('\n').filter(Boolean);
 }

@@ -272,7 +272,7 @@ test(`SIGKILL of corrald in the middle of its own restore (${RESTORE_ROUNDS} rou
   }
   await d.kill9();
   // how long a whole start takes, so that the kill instants fall inside it
-  let t = performance.now();
+  const t = performance.now();
   await d.restart();
   const startMs = performance.now() - t;
   await d.kill9();
@@ -285,7 +285,6 @@ test(`SIGKILL of corrald in the middle of its own restore (${RESTORE_ROUNDS} rou
     proc.kill('SIGKILL');
     await gone;
   }
-  t = performance.now();
   await d.restart();
   c = await d.client();
   const listed = await assertConsistent(d, c, `after ${RESTORE_ROUNDS} restores cut short (seed ${seed})`);

@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
 import { startDaemon, uid, conmonsUnder, until, type DaemonHandle } from '../helpers/daemon.js';
-import { Client } from '../../shared/client.js';
 import { CorralError } from '../../shared/errors.js';
 import type { EventT } from '../../shared/api.js';
 import { RECONCILE_INTERVAL_MS } from '../../daemon/supervisor/reconcile.js';
