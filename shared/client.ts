@@ -15,7 +15,7 @@ export const DEFAULT_SOCKET = `${DEFAULT_STATE_DIR}/corrald.sock`;
 /** The read-only socket corrald opens beside the main one unless told `--ro-socket none`. */
 export const DEFAULT_RO_SOCKET = `${DEFAULT_STATE_DIR}/corrald-ro.sock`;
 /** How long connect() waits for the daemon to accept before failing. */
-export const CONNECT_TIMEOUT_MS = 5000;
+const CONNECT_TIMEOUT_MS = 5000;
 
 interface Pending {
   resolve: (v: unknown) => void;

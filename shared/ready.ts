@@ -10,9 +10,9 @@
 import { Client } from './client.js';
 
 /** One connection attempt, or one daemon.info, while the daemon comes up; the loop around it has its own deadline. */
-export const READY_ATTEMPT_TIMEOUT_MS = 1_000;
+const READY_ATTEMPT_TIMEOUT_MS = 1_000;
 /** Between attempts: short, since a daemon that restores quickly should be used quickly. */
-export const READY_POLL_MS = 20;
+const READY_POLL_MS = 20;
 
 export interface ReadyOptions {
   /** The whole wait; past it the error says what was last seen. */
@@ -29,7 +29,7 @@ export interface ReadyOptions {
  */
 export async function connectWhenReady(socket: string, pid: number, o: ReadyOptions): Promise<Client> {
   const deadline = Date.now() + o.timeoutMs;
-  let last = 'nothing answered yet';
+  let last: string;
   for (;;) {
     const why = o.gone?.();
     if (why !== undefined) throw new Error(`corrald (pid ${pid}) exited before it served ${socket}: ${why}`);

@@ -19,7 +19,7 @@ export interface GlobalOptions {
 /** What connecting to a socket path would meet, without connecting. */
 export type SocketAccess = 'ok' | 'denied' | 'missing';
 
-export function socketAccess(p: string): SocketAccess {
+function socketAccess(p: string): SocketAccess {
   try {
     // connect(2) on a Unix socket needs write permission on it
     fs.accessSync(p, fs.constants.W_OK);

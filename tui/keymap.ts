@@ -105,7 +105,7 @@ const KEY_LABEL: Record<string, string> = {
   up: '↑', down: '↓', left: '←', right: '→', enter: 'Enter', esc: 'Esc', tab: 'Tab', 'shift-tab': 'S-Tab',
   pageup: 'PgUp', pagedown: 'PgDn', home: 'Home', end: 'End', 'ctrl-c': 'Ctrl-C',
 };
-export const keyLabel = (k: string): string => KEY_LABEL[k] ?? k;
+const keyLabel = (k: string): string => KEY_LABEL[k] ?? k;
 
 /** Hint bar items for a context: "j move", "s start"…; mutating ones left out when read-only. */
 export function hints(context: Context, readOnly: boolean): Array<{ key: string; label: string }> {

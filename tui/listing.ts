@@ -15,7 +15,7 @@ export interface ListingOptions {
   stats: Readonly<Record<string, StatsPoint[]>>;
 }
 
-export function matches(c: ContainerT, filter: string): boolean {
+function matches(c: ContainerT, filter: string): boolean {
   const f = filter.trim().toLowerCase();
   if (!f) return true;
   if (c.id.toLowerCase().includes(f) || c.state === f) return true;

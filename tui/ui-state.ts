@@ -17,20 +17,19 @@ import type { Context } from './keymap.js';
 import { SORTS, type SortKey } from './listing.js';
 
 export const TABS = ['Info', 'Processes', 'Logs', 'Stats', 'Events'] as const;
-export type Tab = (typeof TABS)[number];
 
-export type Overlay = 'help' | 'actions' | 'events';
-export type Focus = 'list' | 'detail';
-export type Prompt = 'filter' | 'search';
+type Overlay = 'help' | 'actions' | 'events';
+type Focus = 'list' | 'detail';
+type Prompt = 'filter' | 'search';
 /** A move: rows (negative is up), or to an end. */
 export type Delta = number | 'top' | 'bottom';
 
-export interface Keypress {
+interface Keypress {
   input: string;
   key: Key;
 }
 
-export interface ListPanel {
+interface ListPanel {
   /** The container under the cursor, followed by id when the list changes. */
   selectedId: string | null;
   /** The row it was last seen on: the cursor stays there when it leaves the list. */
@@ -40,7 +39,7 @@ export interface ListPanel {
   sort: SortKey;
 }
 
-export interface DetailPanel {
+interface DetailPanel {
   tab: number;
   /** The container the rest belongs to. */
   of?: string;

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { MethodName, Methods, ResultOf } from '../../shared/api.js';
 
 /** A notification of a subscription; the connection adds the subscription's id to its params. */
-export interface Notification {
+interface Notification {
   method: string;
   params: Record<string, unknown>;
 }
@@ -51,7 +51,7 @@ export interface CallContext {
   conn: Connection;
 }
 
-export type Handler<M extends MethodName> = (params: z.output<Methods[M]['params']>, ctx: CallContext) => Promise<ResultOf<M>> | ResultOf<M>;
+type Handler<M extends MethodName> = (params: z.output<Methods[M]['params']>, ctx: CallContext) => Promise<ResultOf<M>> | ResultOf<M>;
 export type Handlers = { [M in MethodName]: Handler<M> };
 
 /** What the handlers need of the daemon, handed to each namespace's factory. */

@@ -11,7 +11,7 @@ import { CorralError } from '../../shared/errors.js';
 import { lastRuntimeMessage, runtimeError } from './runc.js';
 
 /** conmon answers in ~50 ms here; runc create of a large rootfs on a slow disk can take seconds. */
-export const CONMON_SYNC_TIMEOUT_MS = 60_000;
+const CONMON_SYNC_TIMEOUT_MS = 60_000;
 
 export interface ConmonLaunch {
   conmon: string;

@@ -8,9 +8,9 @@ import { CorralError, type ErrorReason } from '../../shared/errors.js';
 import type { ResourcesT } from '../../shared/api.js';
 
 /** Most runc calls answer in tens of ms; past this runc is wedged (e.g. a frozen cgroup). */
-export const RUNC_TIMEOUT_MS = 30_000;
+const RUNC_TIMEOUT_MS = 30_000;
 /** `runc delete` and `update` can wait on the kernel tearing down cgroups. */
-export const RUNC_SLOW_TIMEOUT_MS = 60_000;
+const RUNC_SLOW_TIMEOUT_MS = 60_000;
 
 export type RuncStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 

@@ -13,7 +13,7 @@ import { launchConmon, type Launched } from './conmon.js';
 import type { Runc, RuncState, RuncStats } from './runc.js';
 
 /** `conmon --version` and `runc --version` answer at once; a hung binary must not hang daemon.version. */
-export const VERSION_TIMEOUT_MS = 10_000;
+const VERSION_TIMEOUT_MS = 10_000;
 
 /** Where a process's monitor keeps its files: the paths come from the layout, never from the runtime. */
 export interface ProcessFiles {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { CorralError } from '../../shared/errors.js';
 
-export const OciUser = z.looseObject({
+const OciUser = z.looseObject({
   uid: z.number().int().min(0),
   gid: z.number().int().min(0),
   additionalGids: z.array(z.number().int().min(0)).optional(),
@@ -21,7 +21,7 @@ export const OciProcess = z.looseObject({
   cwd: z.string().startsWith('/', 'process.cwd must be an absolute path'),
 });
 
-export const OciSpec = z.looseObject({
+const OciSpec = z.looseObject({
   ociVersion: z.string(),
   process: OciProcess,
   root: z.looseObject({ path: z.string().min(1), readonly: z.boolean().optional() }),

@@ -34,7 +34,7 @@ export async function isSameProcess(pid: number | null | undefined, recordedStar
 }
 
 /** Where cgroup file systems are mounted: v1 has one hierarchy per controller, v2 one for all. */
-export const CGROUP_MOUNT = '/sys/fs/cgroup';
+const CGROUP_MOUNT = '/sys/fs/cgroup';
 
 /**
  * The file that holds the kernel's oom_kill counter for PID's memory cgroup:

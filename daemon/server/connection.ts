@@ -17,9 +17,9 @@ import type { Dispatcher } from './dispatch.js';
 import { LineSplitter, type Frame } from '../../shared/lines.js';
 import { errorLine } from './rpc-errors.js';
 
-export const MAX_BATCH = 64;
+const MAX_BATCH = 64;
 /** Requests of one client being handled at once before its socket is paused. */
-export const MAX_IN_FLIGHT = 128;
+const MAX_IN_FLIGHT = 128;
 /** Unread bytes a subscriber may hold before its subscriptions overflow. */
 export const SUBSCRIBER_BACKLOG_BYTES = 4 * 1024 * 1024;
 /** Unread bytes of replies after which a client that never reads is cut off. */

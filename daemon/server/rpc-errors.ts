@@ -15,7 +15,7 @@ export interface RpcError {
   data?: Record<string, unknown>;
 }
 
-export function issuesOf(err: z.ZodError): ParamIssue[] {
+function issuesOf(err: z.ZodError): ParamIssue[] {
   return err.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
 }
 

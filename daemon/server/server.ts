@@ -13,7 +13,7 @@ import type { Dispatcher } from './dispatch.js';
 import { errorLine } from './rpc-errors.js';
 
 /** How long an existing socket has to answer a probe before it is called stale (a live corrald answers in milliseconds). */
-export const PROBE_TIMEOUT_MS = 1_000;
+const PROBE_TIMEOUT_MS = 1_000;
 
 export interface ListenOptions {
   path: string;

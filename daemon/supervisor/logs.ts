@@ -10,7 +10,7 @@ import fsp from 'node:fs/promises';
 import type { LogLineT } from '../../shared/api.js';
 
 /** Past this, only the end of a log is read for process.logs: a tail never needs more. */
-export const MAX_LOG_READ_BYTES = 16 * 1024 * 1024;
+const MAX_LOG_READ_BYTES = 16 * 1024 * 1024;
 
 export interface Chunk {
   time: string;
@@ -50,9 +50,9 @@ export interface LogQuery {
 }
 
 /** The first window a tail reads from the end of a log; it grows fourfold until it holds the lines asked for. */
-export const TAIL_FIRST_READ_BYTES = 64 * 1024;
+const TAIL_FIRST_READ_BYTES = 64 * 1024;
 /** Log reads at once, daemon-wide: each may hold MAX_LOG_READ_BYTES several times over (bytes, text, lines). */
-export const MAX_CONCURRENT_LOG_READS = 2;
+const MAX_CONCURRENT_LOG_READS = 2;
 
 /** A counting gate: at most N tasks run, the rest wait in order. */
 class Slots {

@@ -13,7 +13,7 @@ import type { Supervisor } from './supervisor.js';
 /** How often the safety net looks at exit files and monitors that inotify should have reported. */
 export const RECONCILE_INTERVAL_MS = 5_000;
 /** How often it asks runc for every container's status (catches changes made behind corral's back). */
-export const RUNC_RECONCILE_INTERVAL_MS = 30_000;
+const RUNC_RECONCILE_INTERVAL_MS = 30_000;
 
 export class Reconciler {
   private timer: NodeJS.Timeout | undefined;

@@ -23,7 +23,7 @@ import { oomToReport } from './oom.js';
 import { KeyedQueue } from './queue.js';
 
 /** How long a forced delete waits for init to die after SIGKILL. */
-export const KILL_WAIT_MS = 15_000;
+const KILL_WAIT_MS = 15_000;
 
 export class Supervisor {
   /** Entries are added and removed only inside that id's queue task (and by recovery, before serving). */

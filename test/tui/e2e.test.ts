@@ -44,8 +44,10 @@ const typeText = (text: string) => tmux('send-keys', '-t', 'app', '-l', text);
 /** The screen line of `id`'s row with its SGR escape sequences (capture-pane -e). */
 const rowWithStyle = (id: string) => tmux('capture-pane', '-p', '-e', '-t', 'app').split('\n').find((l) => l.includes(id)) ?? '';
 // SGR 2 (faint), alone or among other attributes
+// eslint-disable-next-line no-control-regex -- SGR sequences start with ESC
 const DIM = /\x1b\[(?:[\d;]*;)?2(?:;[\d;]*)?m/;
 // SGR 30-37, 90-97 (foreground colours), 38;5/38;2 (256 and true colour)
+// eslint-disable-next-line no-control-regex -- SGR sequences start with ESC
 const COLOR = /\x1b\[(?:[\d;]*;)?(?:3[0-8]|9[0-7])(?:;[\d;]*)?m/;
 const row = (id: string, rest: string) => new RegExp(`^[▸ ] ${id.replace(/[.-]/g, '\\$&')}\\s+${rest}`, 'm');
 

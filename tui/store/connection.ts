@@ -5,7 +5,7 @@
 // to resubscribe from so that nothing is missed across a drop. The store
 // drives it with the socket's outcomes; timers and sockets live elsewhere.
 
-export type Phase =
+type Phase =
   /** Never connected yet and the daemon is not there: keep trying. */
   | 'waiting'
   /** An attempt is under way. */
@@ -50,8 +50,8 @@ export type ConnectionEvent =
 
 export const initialConnection: ConnectionState = { phase: 'connecting', attempt: 0, everConnected: false };
 
-export const BACKOFF_BASE_MS = 250;
-export const BACKOFF_MAX_MS = 5000;
+const BACKOFF_BASE_MS = 250;
+const BACKOFF_MAX_MS = 5000;
 
 /** Wait before attempt n+1 after n failures: 250 ms doubling to a 5 s cap. */
 export function backoff(attempt: number, base = BACKOFF_BASE_MS, max = BACKOFF_MAX_MS): number {

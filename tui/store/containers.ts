@@ -10,7 +10,7 @@
 import type { ContainerT, EventT, ProcessT } from '../../shared/api.js';
 
 /** How many events the timeline keeps (global events view, per-container Events tab). */
-export const TIMELINE_MAX = 1000;
+const TIMELINE_MAX = 1000;
 
 export interface ContainersState {
   byId: Readonly<Record<string, ContainerT>>;
@@ -95,7 +95,7 @@ function applyEvent(state: ContainersState, ev: EventT): ContainersState {
 }
 
 /** Applies an event without a container to a row; `incomplete` when a fetch must fill in the rest. */
-export function patch(c: ContainerT, ev: EventT): { container: ContainerT; incomplete: boolean } | undefined {
+function patch(c: ContainerT, ev: EventT): { container: ContainerT; incomplete: boolean } | undefined {
   switch (ev.type) {
     case 'container.start':
       return {

@@ -30,7 +30,7 @@ export interface LinkState {
   conn: ConnectionState;
 }
 
-export type Notifications = { [N in NotificationName]?: (params: NotificationOf<N>) => void };
+type Notifications = { [N in NotificationName]?: (params: NotificationOf<N>) => void };
 
 export interface LinkHooks {
   /** A connection is up: what must be asked again (subscriptions, follows). */

@@ -12,7 +12,7 @@ import type { ContainerList } from './list.js';
 import { Model, type Notify, type Send } from './model.js';
 
 /** How long a row shows the message of its last failed request. */
-export const ROW_ERROR_MS = 10_000;
+const ROW_ERROR_MS = 10_000;
 
 export interface RowActivity {
   /** What runs for this row now ("pausing"), shown instead of its state. */

@@ -12,7 +12,7 @@ import type { ContainerT, ResultOf } from '../../shared/api.js';
 import { Model } from './model.js';
 
 /** Stats samples kept per container: a minute at one a second. */
-export const STATS_POINTS = 60;
+const STATS_POINTS = 60;
 export const STATS_INTERVAL_MS = 1000;
 
 export interface StatsPoint {

@@ -25,14 +25,14 @@ import { DialogView } from './Dialogs.js';
 import { ActionLog, EventsView, Help } from './Overlays.js';
 import { Table } from './Table.js';
 
-export const MIN_COLUMNS = 60;
-export const MIN_ROWS = 15;
+const MIN_COLUMNS = 60;
+const MIN_ROWS = 15;
 const NOTICE_MS = 10_000;
 const STATES = ['running', 'paused', 'created', 'stopped'] as const;
 /** Hints kept at the right end of the bar, whatever the width. */
 const PINNED = ['help', 'quit'];
 
-export function Badge({ s, now }: { s: StoreState; now: number }) {
+function Badge({ s, now }: { s: StoreState; now: number }) {
   const c = s.conn;
   const retry = c.retryAt ? ` · retry in ${Math.max(0, Math.ceil((c.retryAt - now) / 1000))}s (R now)` : '';
   switch (c.phase) {

@@ -35,7 +35,7 @@ export interface DetailProps {
   eventsOffset: number;
 }
 
-export function TabBar({ tab, id, hidden }: { tab: number; id: string; hidden: boolean }) {
+function TabBar({ tab, id, hidden }: { tab: number; id: string; hidden: boolean }) {
   return (
     <Text wrap="truncate">
       {TABS.map((t, i) => (
@@ -125,7 +125,7 @@ export function LogLineRow({ line, width, search }: { line: LogLineT; width: num
   );
 }
 
-export function filterLines(lines: LogLineT[], search: string): LogLineT[] {
+function filterLines(lines: LogLineT[], search: string): LogLineT[] {
   if (!search) return lines;
   const s = search.toLowerCase();
   return lines.filter((l) => l.text.toLowerCase().includes(s));

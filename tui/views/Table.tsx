@@ -35,7 +35,7 @@ interface Columns {
   mem: number;
 }
 
-export function columns(width: number): Columns {
+function columns(width: number): Columns {
   const mem = width >= 100 ? 15 : 9;
   const fixed = { state: 14, pid: 8, procs: 5, age: 5, cpu: 6, mem };
   const used = 2 + fixed.state + fixed.pid + fixed.procs + fixed.age + fixed.cpu + fixed.mem + 6;
