@@ -9,28 +9,17 @@ import fs from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { CorralError } from '../../shared/errors.js';
 import { lastRuntimeMessage, runtimeError } from './runc.js';
+import type { ProcessFiles } from './runtime.js';
 
 /** conmon answers in ~50 ms here; runc create of a large rootfs on a slow disk can take seconds. */
 const CONMON_SYNC_TIMEOUT_MS = 60_000;
 
-export interface ConmonLaunch {
+/** A process's files (from the layout) and the binaries and flags of this corrald. */
+export interface ConmonLaunch extends ProcessFiles {
   conmon: string;
   runtime: string;
   runcRoot: string;
-  containerId: string;
-  /** Unique per process: conmon's -u (session) and the name runc sees for an exec. */
-  session: string;
-  bundle: string;
-  pidFile: string;
-  conmonPidFile: string;
-  exitDir: string;
-  persistDir: string;
-  logFile: string;
-  socketDir: string;
-  runcLogFile: string;
   logSizeMax: number;
-  /** For an exec: the OCI process spec file. */
-  execSpecFile?: string;
 }
 
 export function conmonArgs(o: ConmonLaunch): string[] {
