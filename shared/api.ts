@@ -134,13 +134,22 @@ export const Event = z.object({
   container: Container.optional().describe('the whole container, on container.state (snapshot) and after changes'),
 });
 
-export const Resources = z.strictObject({
+const resourceLimits = {
   memoryLimitBytes: z.number().int().positive().optional(),
   cpuShares: z.number().int().min(2).max(262144).optional(),
   cpuQuota: z.number().int().min(-1).optional(),
   cpuPeriod: z.number().int().min(1000).max(1000000).optional(),
   pidsLimit: z.number().int().min(-1).optional(),
-});
+};
+export const Resources = z
+  .strictObject(resourceLimits)
+  // an update that changes nothing is a caller's mistake; asked only once the keys passed, so that a
+  // misspelt key is reported as just that
+  .refine((r) => Object.keys(r).length > 0, {
+    error: `must hold at least one of ${Object.keys(resourceLimits).join(', ')}`,
+    when: (payload) => payload.issues.length === 0,
+  })
+  .meta({ description: 'the limits to change, at least one; those left out stay as they are', minProperties: 1 });
 
 export const User = z.strictObject({
   uid: z.number().int().min(0),
