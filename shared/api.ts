@@ -1,9 +1,9 @@
 // The API contract of corrald as zod schemas: the single source of truth. The
-// server validates params with these, the clients take their TypeScript types
-// from them, rpc.discover and corral-rpc(7) are generated from them. A method
-// exists when it is in `methods`; each entry says its params, result, the error
-// reasons it can answer with, whether the read-only socket serves it, and an
-// example used by the manual.
+// server validates params with these, the daemon and the clients take their
+// TypeScript types from them, rpc.discover and corral-rpc(7) are generated
+// from them. A method exists when it is in `methods`; each entry says its
+// params, result, the error reasons it can answer with, whether the read-only
+// socket serves it, and an example used by the manual.
 import { constants } from 'node:os';
 import { z } from 'zod';
 import type { ErrorReason } from './errors.js';
@@ -405,6 +405,8 @@ export type Methods = typeof methods;
 export type MethodName = keyof Methods;
 export const methodNames = Object.keys(methods) as MethodName[];
 export type ParamsOf<M extends MethodName> = z.input<Methods[M]['params']>;
+/** Params as a handler gets them: validated. */
+export type ParsedParamsOf<M extends MethodName> = z.output<Methods[M]['params']>;
 export type ResultOf<M extends MethodName> = z.output<Methods[M]['result']>;
 
 /** Notifications the server sends; `method` of the JSON-RPC notification. */
@@ -436,3 +438,4 @@ export type LogLineT = z.output<typeof LogLine>;
 export type ContainerStateT = z.output<typeof ContainerState>;
 export type EventTypeT = z.output<typeof EventType>;
 export type ResourcesT = z.output<typeof Resources>;
+export type ExitT = z.output<typeof Exit>;

@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { ContainerT, ContainerStateT, ProcessT, ResourcesT } from '../../shared/api.js';
+import type { ContainerT, ContainerStateT, ParsedParamsOf, ProcessT, ResourcesT } from '../../shared/api.js';
 import { INIT_PROCESS } from '../../shared/api.js';
 import { CorralError, errors } from '../../shared/errors.js';
 import { launchConmon } from '../oci/conmon.js';
@@ -64,13 +64,8 @@ export const ProcessRecord = z.object({
 });
 export type ProcessRecordT = z.output<typeof ProcessRecord>;
 
-export interface ExecOptions {
-  processId: string;
-  args: string[];
-  env?: string[];
-  cwd?: string;
-  user?: { uid: number; gid: number; additionalGids?: number[] };
-}
+/** What an exec is given: process.exec's params but the container's id. */
+export type ExecOptions = Omit<ParsedParamsOf<'process.exec'>, 'id'>;
 
 const now = () => new Date().toISOString();
 

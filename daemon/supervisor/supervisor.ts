@@ -5,7 +5,7 @@
 // list/get never touch runc or the disk. Exits arrive from the exit watcher
 // (inotify) and a slow reconcile loop, and each is recorded and reported once.
 import type { Logger } from 'pino';
-import type { ContainerStateT, ContainerT, ProcessT, ResourcesT } from '../../shared/api.js';
+import type { ContainerStateT, ContainerT, ExitT as Exit, ProcessT, ResourcesT } from '../../shared/api.js';
 import { INIT_PROCESS } from '../../shared/api.js';
 import { CorralError, errors } from '../../shared/errors.js';
 import type { RuncStats } from '../oci/runc.js';
@@ -27,12 +27,6 @@ export const RECONCILE_INTERVAL_MS = 5_000;
 export const RUNC_RECONCILE_INTERVAL_MS = 30_000;
 /** How long a forced delete waits for init to die after SIGKILL. */
 export const KILL_WAIT_MS = 15_000;
-
-export interface Exit {
-  exitStatus: number;
-  exitedAt: string;
-  exitReason?: string;
-}
 
 type Waiter = { resolve: (e: Exit) => void; reject: (e: unknown) => void };
 
