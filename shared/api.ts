@@ -1,9 +1,10 @@
 // The API contract of corrald as zod schemas: the single source of truth. The
-// server validates params with these, the clients take their TypeScript types
-// from them, rpc.discover and corral-rpc(7) are generated from them. A method
-// exists when it is in `methods`; each entry says its params, result, the error
-// reasons it can answer with, whether the read-only socket serves it, and an
-// example used by the manual.
+// server validates params with these, the daemon and the clients take their
+// TypeScript types from them, rpc.discover and corral-rpc(7) are generated
+// from them. A method exists when it is in `methods`; each entry says its
+// params, result, the error reasons it can answer with, whether the read-only
+// socket serves it, and an example used by the manual.
+import { constants } from 'node:os';
 import { z } from 'zod';
 import type { ErrorReason } from './errors.js';
 
@@ -27,12 +28,46 @@ const NewProcessId = Id.refine((v) => v !== CONTAINER_RECORD_NAME, {
   message: `"${CONTAINER_RECORD_NAME}" is the name of the container's own record; choose another process id`,
 }).describe(`process id: ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$, unique in its container, and not "${CONTAINER_RECORD_NAME}"`);
 
+// Signals go by the names and numbers of this host's kill(2), as Node lists
+// them: the schema accepts exactly what corrald can send, and rpc.discover
+// states it. A name may come with or without "SIG", in any case; a number
+// 1-64 (the real-time signals have numbers only) may also come as a decimal
+// string, as a shell script would write it.
+const SIGNAL_NUMBERS: Readonly<Record<string, number>> = constants.signals;
+/** Second names of a number that has a better-known one; never shown first. */
+const SIGNAL_ALIASES = ['SIGUNUSED', 'SIGPOLL', 'SIGIOT', 'SIGLOST'];
+const byNumber = (a: string, b: string) => SIGNAL_NUMBERS[a] - SIGNAL_NUMBERS[b];
+/** Every name a signal may be given by, in number order. */
+const ALL_SIGNAL_NAMES = Object.keys(SIGNAL_NUMBERS).filter((n) => n.startsWith('SIG')).sort(byNumber);
+/** One name per signal, the usual one (SIGABRT, not SIGIOT), in number order. */
+export const SIGNAL_NAMES = ALL_SIGNAL_NAMES.filter((n) => !SIGNAL_ALIASES.includes(n));
+
+/** The number of a signal as the API takes it; undefined when it names none. */
+export function signalNumber(signal: string | number): number | undefined {
+  if (typeof signal === 'number') return Number.isInteger(signal) && signal >= 1 && signal <= 64 ? signal : undefined;
+  const s = signal.trim().toUpperCase();
+  if (/^\d+$/.test(s)) return signalNumber(Number(s));
+  const name = s.startsWith('SIG') ? s : `SIG${s}`;
+  return Object.hasOwn(SIGNAL_NUMBERS, name) ? SIGNAL_NUMBERS[name] : undefined;
+}
+
+/** What a caller is told about a signal that names none: what it sent, and what it could send. */
+export function unknownSignal(signal: unknown): string {
+  return `unknown signal ${JSON.stringify(signal)}; use a name such as ${SIGNAL_NAMES.slice(0, 6).join(', ')} or a number 1-64`;
+}
+
+// One message for every way a value can fail to be a signal (an unknown name, 65, 1.5, true).
+const notASignal = { error: (issue: { input?: unknown }) => unknownSignal(issue.input) };
+
 export const Signal = z
   .union([
-    z.string().regex(/^(SIG)?[A-Z0-9+-]{2,12}$/i, 'must be a signal name such as "SIGTERM" or "TERM"'),
-    z.number().int().min(1).max(64),
-  ])
-  .describe('a signal name ("SIGTERM", "TERM") or number (15)');
+    z.string().refine((s) => signalNumber(s) !== undefined, notASignal),
+    z.number().int(notASignal).min(1, notASignal).max(64, notASignal),
+  ], notASignal)
+  .describe(
+    `a signal: its name, with or without "SIG" and in any case (${ALL_SIGNAL_NAMES.map((n) => n.slice(3)).join(', ')}), ` +
+      'or its number 1-64, also as a decimal string ("9")',
+  );
 
 export const Labels = z.record(z.string().max(256), z.string().max(4096)).describe('free-form key/value labels');
 
@@ -99,13 +134,22 @@ export const Event = z.object({
   container: Container.optional().describe('the whole container, on container.state (snapshot) and after changes'),
 });
 
-export const Resources = z.strictObject({
+const resourceLimits = {
   memoryLimitBytes: z.number().int().positive().optional(),
   cpuShares: z.number().int().min(2).max(262144).optional(),
   cpuQuota: z.number().int().min(-1).optional(),
   cpuPeriod: z.number().int().min(1000).max(1000000).optional(),
   pidsLimit: z.number().int().min(-1).optional(),
-});
+};
+export const Resources = z
+  .strictObject(resourceLimits)
+  // an update that changes nothing is a caller's mistake; asked only once the keys passed, so that a
+  // misspelt key is reported as just that
+  .refine((r) => Object.keys(r).length > 0, {
+    error: `must hold at least one of ${Object.keys(resourceLimits).join(', ')}`,
+    when: (payload) => payload.issues.length === 0,
+  })
+  .meta({ description: 'the limits to change, at least one; those left out stay as they are', minProperties: 1 });
 
 export const User = z.strictObject({
   uid: z.number().int().min(0),
@@ -116,7 +160,6 @@ export const User = z.strictObject({
 const Empty = z.strictObject({});
 const Ok = z.strictObject({});
 const Exit = z.object({ exitStatus: z.number().int(), exitedAt: Timestamp, exitReason: z.string().optional() });
-export type ExitT = z.output<typeof Exit>;
 const TimeoutMs = z.number().int().min(0).max(24 * 3600 * 1000).describe('give up with `timeout` after this many ms');
 const SubscriptionId = z.string().min(1).max(64);
 
@@ -232,7 +275,7 @@ export const methods = {
   }),
   'container.kill': method({
     summary: "Send a signal to the container's init process, or with all: true to every process in it.",
-    params: z.strictObject({ id: Id, signal: Signal.optional(), all: z.boolean().optional() }),
+    params: z.strictObject({ id: Id, signal: Signal.optional().describe('default SIGTERM'), all: z.boolean().optional() }),
     result: Ok,
     errors: ['not_found', 'invalid_state', 'invalid_params', 'runtime_error'],
     readOnly: false,
@@ -299,7 +342,7 @@ export const methods = {
   }),
   'process.kill': method({
     summary: 'Send a signal to one process of a container.',
-    params: z.strictObject({ id: Id, processId: Id, signal: Signal.optional() }),
+    params: z.strictObject({ id: Id, processId: Id, signal: Signal.optional().describe('default SIGTERM') }),
     result: Ok,
     errors: ['not_found', 'invalid_state', 'invalid_params', 'runtime_error'],
     readOnly: false,
@@ -362,6 +405,8 @@ export type Methods = typeof methods;
 export type MethodName = keyof Methods;
 export const methodNames = Object.keys(methods) as MethodName[];
 export type ParamsOf<M extends MethodName> = z.input<Methods[M]['params']>;
+/** Params as a handler gets them: validated. */
+export type ParsedParamsOf<M extends MethodName> = z.output<Methods[M]['params']>;
 export type ResultOf<M extends MethodName> = z.output<Methods[M]['result']>;
 
 /** Notifications the server sends; `method` of the JSON-RPC notification. */
@@ -392,3 +437,4 @@ export type EventT = z.output<typeof Event>;
 export type LogLineT = z.output<typeof LogLine>;
 export type ContainerStateT = z.output<typeof ContainerState>;
 export type ResourcesT = z.output<typeof Resources>;
+export type ExitT = z.output<typeof Exit>;

@@ -5,7 +5,7 @@
 // classifyRuntimeError). Works with crun too, which speaks the same CLI.
 import { execFile } from 'node:child_process';
 import { CorralError, type ErrorReason } from '../../shared/errors.js';
-import type { ResourcesT } from '../../shared/api.js';
+import type { ResourcesT, ResultOf } from '../../shared/api.js';
 
 /** Most runc calls answer in tens of ms; past this runc is wedged (e.g. a frozen cgroup). */
 const RUNC_TIMEOUT_MS = 30_000;
@@ -23,11 +23,8 @@ export interface RuncState {
   annotations?: Record<string, string>;
 }
 
-export interface RuncStats {
-  cpu: { usageNs: number };
-  memory: { usageBytes: number; limitBytes: number };
-  pids: { current: number; limit: number };
-}
+/** runc's counters in the shape that container.stats answers with. */
+export type RuncStats = ResultOf<'container.stats'>;
 
 /** A full or read-only disk under --state (runc's root, its logs, conmon's pid files). */
 const HOST_DISK = /no space left on device|disk quota exceeded|read-only file system/;

@@ -5,13 +5,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { User } from '../../shared/api.js';
 import { CorralError } from '../../shared/errors.js';
 
-const OciUser = z.looseObject({
-  uid: z.number().int().min(0),
-  gid: z.number().int().min(0),
-  additionalGids: z.array(z.number().int().min(0)).optional(),
-});
+// The API's User (what process.exec takes) plus the spec's other fields (umask,
+// username): an exec's user is then always one that a bundle could name.
+const OciUser = User.loose();
 
 export const OciProcess = z.looseObject({
   terminal: z.boolean().optional(),

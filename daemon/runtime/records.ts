@@ -4,6 +4,7 @@
 // corral derives from a user's bundle, which is what runc actually runs.
 import path from 'node:path';
 import { z } from 'zod';
+import type { ParsedParamsOf } from '../../shared/api.js';
 import { OciProcess, type OciSpecT } from '../oci/spec.js';
 
 export const ContainerRecord = z.object({
@@ -41,13 +42,8 @@ export const ProcessRecord = z.object({
 });
 export type ProcessRecordT = z.output<typeof ProcessRecord>;
 
-export interface ExecOptions {
-  processId: string;
-  args: string[];
-  env?: string[];
-  cwd?: string;
-  user?: { uid: number; gid: number; additionalGids?: number[] };
-}
+/** What an exec is given: process.exec's params but the container's id. */
+export type ExecOptions = Omit<ParsedParamsOf<'process.exec'>, 'id'>;
 
 /** The user's bundle path, kept in the runtime config so runc can tell it after state.json is lost. */
 export const BUNDLE_ANNOTATION = 'org.corral.bundle';

@@ -164,9 +164,6 @@ export class Supervisor {
   }
 
   update(id: string, resources: ResourcesT): Promise<ContainerT> {
-    if (Object.keys(resources).length === 0) {
-      return Promise.reject(new CorralError('invalid_params', 'resources is empty; give at least one of memoryLimitBytes, cpuShares, cpuQuota, cpuPeriod, pidsLimit', { data: { issues: [{ path: 'resources', message: 'empty' }] } }));
-    }
     return this.locked(id, async (c) => {
       await c.update(resources);
       this.emit(c, { type: 'container.update' });
