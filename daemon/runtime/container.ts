@@ -19,7 +19,7 @@ export type { ContainerRecordT, ExecOptions, ProcessRecordT } from './records.js
 import { checkTransition, containerState, parseExitFile, type Operation } from './decide.js';
 import { readIfExists, readJson, removeAside, writeJsonAtomic } from './files.js';
 import type { Layout } from './layout.js';
-import { isSameProcess, oomCounterFile, readOomKills, startTime } from './procinfo.js';
+import { oomCounterFile, startTime } from './procinfo.js';
 import { SIGKILL } from './signals.js';
 
 export interface RuntimeDeps {
@@ -50,6 +50,9 @@ export class Container {
 
   get id(): string {
     return this.record.id;
+  }
+  get layout(): Layout {
+    return this.deps.layout;
   }
   get bundle(): string {
     return this.record.bundle;
@@ -276,33 +279,11 @@ export class Container {
     await this.saveRecord();
   }
 
-  /** The kernel's count of OOM kills in the container's memory cgroup; undefined once the cgroup is gone (deleted, rebooted). */
-  async oomKills(): Promise<number | undefined> {
-    let file = this.record.oomCounter;
-    // a container started before the counter's file was recorded: init's cgroup, while init is still itself
-    if (!file && this.init?.pid && this.init.exitStatus === undefined && (await isSameProcess(this.init.pid, this.init.pidStart))) {
-      file = await oomCounterFile(this.init.pid);
-    }
-    return file ? readOomKills(file) : undefined;
-  }
-
-  /** Whether a process other than EXCEPT has died with its exit not yet recorded (its monitor is still writing it). */
-  async hasUnrecordedDeath(except?: string): Promise<boolean> {
-    for (const p of this.processes.values()) {
-      if (p.id === except || p.exitStatus !== undefined || p.pid === null) continue;
-      if (!(await isSameProcess(p.pid, p.pidStart))) return true;
-    }
-    return false;
-  }
-
   /** Writes state.json from the record in memory. */
   async saveRecord(): Promise<void> {
     await writeJsonAtomic(this.deps.layout.stateFile(this.id), this.record);
   }
 
-  async oomKilled(processId: string): Promise<boolean> {
-    return (await readIfExists(this.deps.layout.oomFile(this.id, processId))) !== undefined;
-  }
 
   /** Marks an exit in memory; saveExit then writes it. Split so the event can be emitted in between. */
   noteExit(processId: string, status: number, reason?: string, exitedAt: string = now()): ProcessRecordT {

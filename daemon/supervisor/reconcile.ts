@@ -42,7 +42,7 @@ export class Reconciler {
   }
 
   async pass(): Promise<void> {
-    await this.sup.retryUnsaved().catch((err) => this.log.warn({ err }, 'still cannot write an exit record'));
+    await this.sup.exits.retryUnsaved().catch((err) => this.log.warn({ err }, 'still cannot write an exit record'));
     for (const c of this.sup.all()) {
       for (const p of [...c.processes.values()]) {
         if (p.exitStatus !== undefined || p.pid === null) continue;
@@ -54,7 +54,7 @@ export class Reconciler {
         }
       }
       // after the exits: a kill that one of them claims is reported with it, not as nobody's
-      if (c.state === 'running' || c.state === 'paused') await this.sup.checkOom(c).catch((err) => this.log.warn({ id: c.id, err }, 'cannot check for OOM kills'));
+      if (c.state === 'running' || c.state === 'paused') await this.sup.exits.checkOom(c).catch((err) => this.log.warn({ id: c.id, err }, 'cannot check for OOM kills'));
     }
     if (Date.now() - this.lastRunc >= RUNC_RECONCILE_INTERVAL_MS) {
       this.lastRunc = Date.now();
@@ -64,19 +64,19 @@ export class Reconciler {
 
   private async checkProcess(c: Container, p: ProcessRecordT): Promise<void> {
     const status = await c.readExit(p.id);
-    if (status !== undefined) return this.sup.exitFound(c, p.id, status);
-    if (this.sup.exitPhase(c.id, p.id) === 'unmonitored') {
-      if (!(await isSameProcess(p.pid, p.pidStart))) await this.sup.exitFound(c, p.id, EXIT_UNKNOWN, REASON_MONITOR_LOST);
+    if (status !== undefined) return this.sup.exits.found(c, p.id, status);
+    if (this.sup.exits.phase(c.id, p.id) === 'unmonitored') {
+      if (!(await isSameProcess(p.pid, p.pidStart))) await this.sup.exits.found(c, p.id, EXIT_UNKNOWN, REASON_MONITOR_LOST);
       return;
     }
     if (p.conmonPid && !(await isSameProcess(p.conmonPid, p.conmonStart))) {
       // conmon writes the exit file before it exits: look once more before calling it lost
       const late = await c.readExit(p.id);
-      if (late !== undefined) await this.sup.exitFound(c, p.id, late);
+      if (late !== undefined) await this.sup.exits.found(c, p.id, late);
       else if (await isSameProcess(p.pid, p.pidStart)) {
-        this.sup.markUnmonitored(c, p);
+        this.sup.exits.markUnmonitored(c, p);
         this.log.warn({ id: c.id, processId: p.id, processPid: p.pid }, 'monitor (conmon) died; the process runs on unmonitored and its exit code will be unknown');
-      } else await this.sup.exitFound(c, p.id, EXIT_UNKNOWN, REASON_MONITOR_LOST);
+      } else await this.sup.exits.found(c, p.id, EXIT_UNKNOWN, REASON_MONITOR_LOST);
     }
   }
 

@@ -252,18 +252,18 @@ async function reviveProcess(sup: Supervisor, c: Container, p: ProcessRecordT, r
       return;
     case 'exited': {
       const reported = sup.bus.hasExit(c.id, p.id, p.pid);
-      await sup.exitFound(c, p.id, verdict.status, verdict.reason, reported);
+      await sup.exits.found(c, p.id, verdict.status, verdict.reason, reported);
       if (!reported) report.exitsWhileAway++;
       if (verdict.reason) sup.log.warn({ id: c.id, processId: p.id, exitStatus: verdict.status, reason: verdict.reason }, 'exit code unknown');
       return;
     }
     case 'live':
       report.live++;
-      sup.watchProcess(c, p);
+      sup.exits.watch(c, p);
       return;
     case 'unmonitored':
       report.live++;
-      sup.markUnmonitored(c, p);
+      sup.exits.markUnmonitored(c, p);
       sup.log.warn({ id: c.id, processId: p.id, processPid: p.pid }, 'monitor (conmon) is gone but the process runs; its exit code will be unknown (255)');
       return;
     case 'incomplete':

@@ -116,7 +116,7 @@ describe('Supervisor with a stand-in runtime', () => {
     const rec = new Reconciler(w.sup, pino({ level: 'silent' }));
     await w.runtime.killMonitor('e.init');
     await rec.pass();
-    assert.equal(w.sup.exitPhase('e', 'init'), 'unmonitored');
+    assert.equal(w.sup.exits.phase('e', 'init'), 'unmonitored');
     assert.equal(w.sup.get('e').state, 'running');
     await w.runtime.killProcess('e.init');
     await rec.pass();
