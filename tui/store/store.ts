@@ -115,7 +115,6 @@ export class Store {
   private statsTimer: NodeJS.Timeout | null = null;
   private statsTargets: string[] = [];
   private statsInFlight = false;
-  private fetching = new Set<string>();
   private actionN = 0;
   private stopped = false;
   /** A Client.connect is under way: never two at once. */
@@ -320,7 +319,6 @@ export class Store {
       // the row moved on: an old failure no longer describes it
       this.row(ev.id, { error: undefined });
     }
-    if (!this.state.list.staging) this.refetch();
     if (this.restarted(ev)) void this.openLogs(ev.id!, this.state.logs!.processId);
   }
 
@@ -337,21 +335,6 @@ export class Store {
     this.conn({ type: 'overflow', lastSeq: p.lastSeq, now: Date.now() });
     this.notify('the daemon dropped our event stream (too slow): resubscribing', 'info');
     void this.subscribeEvents();
-  }
-
-  private refetch(): void {
-    const ids = this.state.list.refetch.filter((id) => !this.fetching.has(id));
-    if (!ids.length) return;
-    this.list({ type: 'refetched', ids });
-    for (const id of ids) {
-      this.fetching.add(id);
-      this.request('container.get', { id }, { quiet: false })
-        .then((c) => this.list({ type: 'container', container: c }))
-        .catch((err) => {
-          if (isCorralError(err, 'not_found')) this.list({ type: 'gone', id });
-        })
-        .finally(() => this.fetching.delete(id));
-    }
   }
 
   // --- requests
