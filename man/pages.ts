@@ -149,6 +149,80 @@ function fieldList(fields: Field[], kind: 'params' | 'fields', prefix = ''): str
 
 const hasProperties = (s: Schema) => s.type === 'object' && !!s.properties && Object.keys(s.properties).length > 0;
 
+/** The objects of a union of objects (zod writes oneOf for a discriminated union); undefined for any other schema. */
+function objectVariants(s: Schema): Schema[] | undefined {
+  const list = (s.oneOf ?? s.anyOf) as Schema[] | undefined;
+  const variants = list?.map(unwrap);
+  return variants?.length && variants.every(hasProperties) ? variants : undefined;
+}
+
+// zod writes a field that an object may not carry as {not: {}}, which no value matches.
+const isAbsent = (s: Schema) => typeof s.not === 'object' && s.not !== null && Object.keys(s.not).length === 0;
+const tagValues = (s: Schema) => (Array.isArray(s.enum) ? (s.enum as unknown[]) : s.const !== undefined ? [s.const] : undefined);
+
+/** "a, b and c", each value as code. */
+function valueList(values: string[]): string {
+  const words = values.map((v) => bold(escape(v, true)));
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
+}
+
+/**
+ * A union of objects told apart by one field (an Event by its type) as one
+ * list: each field once, with the values of that field on which it is there,
+ * optional or required, and what it means there when that differs. A reader
+ * looking for "does this event carry the container" finds it at the field.
+ */
+function variantFieldList(variants: Schema[], named: Record<string, Schema>): string[] {
+  const fields = variants.map(fieldsOf);
+  const field = (i: number, name: string) => fields[i].find((f) => f.name === name && !isAbsent(unwrap(f.schema)));
+  const names = [...new Set(fields.flat().map((f) => f.name))];
+  const tag = names.find((n) => variants.every((_, i) => field(i, n)?.required && tagValues(unwrap(field(i, n)!.schema))));
+  if (!tag) throw new Error('man: a union of objects needs a field whose values tell them apart');
+  const valuesOf = (i: number) => tagValues(unwrap(field(i, tag)!.schema))!.map(String);
+  const every = variants.flatMap((_, i) => valuesOf(i));
+  const on = (indexes: number[]) => {
+    const values = indexes.flatMap(valuesOf);
+    const others = every.filter((v) => !values.includes(v));
+    if (others.length === 0) return `every ${tag}`;
+    return others.length < values.length ? `every ${tag} but ${valueList(others)}` : valueList(values);
+  };
+  const out: string[] = [];
+  for (const name of names) {
+    const present = variants.map((_, i) => i).filter((i) => field(i, name));
+    const first = field(present[0], name)!;
+    const s = unwrap(first.schema);
+    if (name === tag) {
+      // its values are most often a named enum (EventType), which lists them in their own order
+      const same = (values: unknown) => Array.isArray(values) && values.length === every.length && every.every((v) => values.includes(v));
+      const enumName = Object.keys(named).find((n) => same(unwrap(named[n]).enum));
+      const type = enumName ? italic(enumName) : every.map((v) => bold(escape(JSON.stringify(v), true))).join(' | ');
+      out.push('.TP', textLine(`${bold(escape(name, true))} (${type})`));
+      continue;
+    }
+    // variants that carry the field alike (both required or both optional, the same meaning) are said in one breath
+    const groups = new Map<string, { required: boolean; description?: string; indexes: number[] }>();
+    for (const i of present) {
+      const f = field(i, name)!;
+      const key = `${f.required} ${f.description ?? ''}`;
+      if (!groups.has(key)) groups.set(key, { required: f.required, description: f.description, indexes: [] });
+      groups.get(key)!.indexes.push(i);
+    }
+    const always = present.length === variants.length && groups.size === 1 && first.required;
+    const text: string[] = [];
+    if (groups.size === 1 && first.description) text.push(capitalize(literal(first.description)));
+    if (!always) {
+      for (const g of groups.values()) {
+        const where = `${g.required ? 'On' : 'Optional on'} ${on(g.indexes)}`;
+        text.push(groups.size > 1 && g.description ? `${where}: ${literal(g.description)}` : where);
+      }
+    }
+    text.push(...constraints(s, first.description).map(capitalize));
+    out.push('.TP', textLine(`${bold(escape(name, true))} (${typeOf(s)}${always ? '' : ', optional'})`));
+    if (text.length) out.push(textLine(text.join('. ') + '.'));
+  }
+  return out;
+}
+
 // Descriptions in the code are written to follow a type: lower-case, no full
 // stop. On the page they are sentences. They often quote patterns, names and
 // numbers, so they are escaped as literal text: a "-" in them is a real minus
@@ -182,6 +256,8 @@ function typesSection(schemas: Record<string, Schema>): string[] {
     const out = ['.SS ' + arg(name)];
     if (typeof s.description === 'string') out.push(textLine(described(s.description)));
     if (hasProperties(s)) return [...out, ...fieldList(fieldsOf(s), 'fields')];
+    const variants = objectVariants(s);
+    if (variants) return [...out, ...variantFieldList(variants, schemas)];
     const limits = constraints(s, s.description as string | undefined);
     return [...out, textLine(`${s.enum ? 'One of' : 'Type:'} ${typeOf(s)}${limits.length ? ', ' + limits.join(', ') : ''}.`)];
   });

@@ -122,17 +122,65 @@ export const EventType = z.enum([
   'events.synced',
 ]);
 
-export const Event = z.object({
-  seq: z.number().int().describe('grows by one per event; container.state and events.synced of a snapshot carry the seq they were taken at'),
-  time: Timestamp,
-  type: EventType,
-  id: Id.optional().describe('container id (absent on events.synced)'),
-  processId: Id.optional(),
-  pid: z.number().int().optional(),
-  exitStatus: z.number().int().optional(),
-  exitReason: z.string().optional(),
-  container: Container.optional().describe('the whole container, on container.state (snapshot) and after changes'),
-});
+// Which fields an event carries depends on its type, and the union says so
+// per type. A field that a type never carries is declared absent (undefined),
+// so a reader may ask any event for any field and narrows on `type` for the
+// fields it needs.
+const absent = z.never({ error: 'not carried by this type of event' }).optional();
+const field = {
+  id: Id.describe('the container the event is about'),
+  processId: Id,
+  pid: z.number().int().describe("the process's host pid, when corrald knows it"),
+  exitStatus: z.number().int().describe('exit code; 128+N for a process killed by signal N'),
+  exitReason: z.string().describe("why the exit code is not the process's own (e.g. monitor lost)"),
+  container: Container.describe('the whole container as the event left it'),
+};
+type EventFields = typeof field;
+type Absent<S> = { [K in Exclude<keyof EventFields, keyof S>]: typeof absent };
+
+/** The events of the types TYPE, carrying the fields of CARRIES and none of the others. */
+function eventOf<T extends z.ZodEnum, S extends { [K in keyof EventFields]?: z.ZodType }>(type: T, carries: S) {
+  // in the order of `field`, whichever the event carries, so that every kind lists them alike
+  const fields = Object.fromEntries(Object.keys(field).map((k) => [k, (carries as Record<string, z.ZodType>)[k] ?? absent])) as Absent<S> & S;
+  return z.object({
+    seq: z.number().int().describe('grows by one per event; container.state and events.synced of a snapshot carry the seq they were taken at'),
+    time: Timestamp,
+    type,
+    ...fields,
+  });
+}
+
+export const Event = z
+  .discriminatedUnion('type', [
+    eventOf(EventType.extract(['container.create', 'container.pause', 'container.resume', 'container.update', 'container.state']), {
+      id: field.id,
+      container: field.container,
+    }),
+    eventOf(EventType.extract(['container.start']), {
+      id: field.id,
+      processId: field.processId.describe('always "init"'),
+      pid: field.pid.optional(),
+      container: field.container,
+    }),
+    eventOf(EventType.extract(['process.start']), { id: field.id, processId: field.processId, pid: field.pid.optional(), container: field.container }),
+    eventOf(EventType.extract(['process.exit']), {
+      id: field.id,
+      processId: field.processId,
+      pid: field.pid.optional(),
+      exitStatus: field.exitStatus,
+      exitReason: field.exitReason.optional(),
+      container: field.container,
+    }),
+    eventOf(EventType.extract(['process.delete']), { id: field.id, processId: field.processId, container: field.container }),
+    eventOf(EventType.extract(['container.oom']), {
+      id: field.id,
+      processId: field.processId.optional().describe('the process the kernel killed, when its exit came with the report (status 137)'),
+      container: field.container,
+    }),
+    eventOf(EventType.extract(['container.delete']), { id: field.id }),
+    eventOf(EventType.extract(['events.synced']), {}),
+  ])
+  .describe('what happened, told apart by type; every event but container.delete and events.synced carries the whole container');
 
 const resourceLimits = {
   memoryLimitBytes: z.number().int().positive().optional(),

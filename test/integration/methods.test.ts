@@ -1,7 +1,8 @@
 // Every method of the API end to end against real containers, including the
 // error reasons of DESIGN.md, the result shapes (the daemon checks its own
 // results against the schemas under test), events delivered exactly once in
-// seq order, snapshot and since, followed logs, and rpc.discover.
+// seq order and each as the Event union describes its type, snapshot and
+// since, followed logs, and rpc.discover.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -9,7 +10,7 @@ import path from 'node:path';
 import { startDaemon, uid, until, sleep, type DaemonHandle } from '../helpers/daemon.js';
 import { RawPeer } from '../helpers/raw.js';
 import type { Client } from '../../shared/client.js';
-import { methodNames, type EventT, type NotificationOf } from '../../shared/api.js';
+import { Event, methodNames, type EventT, type NotificationOf } from '../../shared/api.js';
 import { CorralError } from '../../shared/errors.js';
 
 let d: DaemonHandle;
@@ -132,6 +133,8 @@ test('events: reply before the first event, exactly one exit per process in seq 
     events.push(m.params.event);
   }
   assert.ok(events.every((e) => e.id === id), 'the ids filter holds');
+  // each carries what the Event union says its type carries (the container on all but container.delete)
+  for (const e of events) assert.deepEqual(Event.safeParse(e).error?.issues, undefined, JSON.stringify(e));
   const seqs = events.map((e) => e.seq);
   for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i] > seqs[i - 1], 'seq grows');
   const exits = events.filter((e) => e.type === 'process.exit');
@@ -157,6 +160,7 @@ test('events: snapshot, since, since too old, types filter, unsubscribe, subscri
     snap.push(m.params.event);
     if (m.params.event.type === 'events.synced') break;
   }
+  for (const e of snap) assert.deepEqual(Event.safeParse(e).error?.issues, undefined, JSON.stringify(e));
   const mine = snap.find((e) => e.type === 'container.state' && e.id === id);
   assert.equal(mine?.container?.state, 'running');
   assert.equal(snap.at(-1)!.seq, reply.result.seq);

@@ -81,10 +81,11 @@ for (const size of SIZES) {
       await ui.waitFor(/web\s+‖ paused/);
       daemon.emit({ type: 'container.delete', id: 'job' });
       await ui.waitForGone(/job\s+■/);
-      daemon.containers.set('late', container('late'));
-      daemon.emit({ type: 'container.create', id: 'late' });
-      await ui.waitFor(/late\s+● running/); // not in the event: fetched with container.get
-      assert.ok(daemon.calls('container.get').some((c) => c.params.id === 'late'));
+      const late = container('late', { state: 'created' });
+      daemon.containers.set('late', late);
+      daemon.emit({ type: 'container.create', id: 'late', container: late });
+      await ui.waitFor(/late\s+○ created/);
+      assert.equal(daemon.calls('container.get').length, 0, 'the event carries the whole container: nothing to fetch');
       assert.equal(daemon.calls('container.list').length, 0, 'the list is never polled');
     });
 
@@ -129,7 +130,7 @@ for (const size of SIZES) {
       await ui.press(KEYS.tab);
       await ui.waitFor(/CPU\s+[▁▂▃▄▅▆▇█ ]+\s+\d/);
       assert.match(ui.frame(), /MEM\s+[▁▂▃▄▅▆▇█ ]+ 3\.0M \/ 512M/);
-      daemon.emit({ type: 'container.oom', id: 'web' });
+      daemon.emit({ type: 'container.oom', id: 'web', container: daemon.containers.get('web')! });
       await ui.press(KEYS.tab);
       await ui.waitFor('container.oom');
       await ui.press(KEYS.esc);
@@ -366,7 +367,7 @@ for (const size of SIZES) {
 
     test('since older than the history falls back to a plain snapshot', async () => {
       await open();
-      daemon.emit({ type: 'container.oom', id: 'web' });
+      daemon.emit({ type: 'container.oom', id: 'web', container: daemon.containers.get('web')! });
       await until(() => ui.store.getState().conn.lastSeq === 1, 'the event to arrive');
       await daemon.drop();
       await ui.waitFor('reconnecting');
@@ -379,8 +380,8 @@ for (const size of SIZES) {
 
     test('an events.overflow makes it resubscribe from the last seq', async () => {
       await open();
-      daemon.emit({ type: 'container.oom', id: 'web' });
-      daemon.emit({ type: 'container.oom', id: 'db' });
+      daemon.emit({ type: 'container.oom', id: 'web', container: daemon.containers.get('web')! });
+      daemon.emit({ type: 'container.oom', id: 'db', container: daemon.containers.get('db')! });
       await until(() => ui.store.getState().conn.lastSeq === 2, 'both events to arrive');
       daemon.overflow();
       await until(() => daemon.calls('events.subscribe').length === 2, 'a new subscription');

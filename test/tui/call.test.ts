@@ -79,7 +79,7 @@ test('--follow on a result without a subscription ends at once', async () => {
 test('--follow into a reader that stops early (| head) ends quietly', async () => {
   const d = await FakeDaemon.start([container('web')]);
   daemon = d;
-  const ticker = setInterval(() => d.emit({ type: 'container.oom', id: 'web' }), 20);
+  const ticker = setInterval(() => d.emit({ type: 'container.oom', id: 'web', container: d.containers.get('web')! }), 20);
   try {
     const r = await call(['--follow', '--socket', d.socketPath, 'events.subscribe', '{"snapshot":true}'], (_line, stopReading) => stopReading());
     assert.equal(r.code, 0, r.stderr);

@@ -3,14 +3,20 @@
 // for the TUI (events.subscribe with snapshot and since, the container and
 // process mutations, stats, followed logs, exec), records every request the
 // TUI sent, and can be told to fail the next call of a method, emit events,
-// overflow a subscriber, drop every connection and come back.
+// overflow a subscriber, drop every connection and come back. It holds to the
+// schemas of shared/api.ts as corrald does: params that fail them get
+// corrald's invalid_params, and a result or notification of its own that
+// fails them (a test that emits an event corrald never sends) is an error
+// that fails the test, at once or when the daemon closes.
 import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ContainerT, EventT, LogLineT, ProcessT } from '../../shared/api.js';
+import type { z } from 'zod';
+import { methods, notifications, type ContainerT, type EventT, type LogLineT, type MethodName, type NotificationName, type ProcessT } from '../../shared/api.js';
 import { CorralError, type ErrorReason } from '../../shared/errors.js';
 import { onLines } from '../../shared/lines.js';
+import { invalidParams } from '../../daemon/server/rpc-errors.js';
 
 export interface Received {
   method: string;
@@ -23,6 +29,9 @@ interface Conn {
 }
 
 type Handler = (params: Record<string, unknown>, conn: Conn) => unknown;
+
+/** An event as a test hands it over: the fields of one type of event, seq and time left to the daemon. */
+export type NewEvent = EventT extends infer E ? (E extends EventT ? Omit<E, 'seq' | 'time'> & { time?: string } : never) : never;
 
 export function container(id: string, fields: Partial<ContainerT> = {}): ContainerT {
   const state = fields.state ?? 'running';
@@ -72,6 +81,8 @@ export class FakeDaemon {
   private logFollowers = new Map<string, { conn: Conn; key: string; id: string; processId: string }>();
   private waiters = new Map<string, Array<() => void>>();
   private cpu = 0;
+  /** Answers and notifications of this fake that broke the API's schemas. */
+  private readonly drift: Error[] = [];
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -111,6 +122,16 @@ export class FakeDaemon {
   async close(): Promise<void> {
     await this.drop();
     fs.rmSync(this.dir, { recursive: true, force: true });
+    if (this.drift.length) throw this.drift[0];
+  }
+
+  /** Throws (and remembers, for close) when VALUE is not what the API says WHAT is. */
+  private conform(schema: z.ZodType, value: unknown, what: string): void {
+    const r = schema.safeParse(value);
+    if (r.success) return;
+    const err = new Error(`the fake daemon's ${what} breaks shared/api.ts: ${r.error.message}\n${JSON.stringify(value)}`);
+    this.drift.push(err);
+    throw err;
   }
 
   /** The next call of `method` answers this error. */
@@ -139,8 +160,9 @@ export class FakeDaemon {
   }
 
   /** Records and sends an event to every subscriber; returns it with its seq. */
-  emit(ev: Omit<EventT, 'seq' | 'time'> & { time?: string }): EventT {
-    const full: EventT = { time: new Date().toISOString(), ...ev, seq: ++this.seq };
+  emit(ev: NewEvent): EventT {
+    const full = { time: new Date().toISOString(), ...ev, seq: ++this.seq } as EventT;
+    this.conform(notifications.event.shape.event, full, `event ${ev.type}`);
     this.history.push(full);
     for (const c of this.conns) for (const s of c.subs) if (!this.logFollowers.has(s)) this.notify(c, 'event', { subscription: s, event: full });
     return full;
@@ -193,7 +215,8 @@ export class FakeDaemon {
     if (!conn.socket.destroyed) conn.socket.write(JSON.stringify(msg) + '\n');
   }
 
-  private notify(conn: Conn, method: string, params: unknown): void {
+  private notify(conn: Conn, method: NotificationName, params: unknown): void {
+    this.conform(notifications[method], params, `${method} notification`);
     this.send(conn, { jsonrpc: '2.0', method, params });
   }
 
@@ -201,6 +224,10 @@ export class FakeDaemon {
     const req = JSON.parse(line) as { id: number; method: string; params?: Record<string, unknown> };
     const params = req.params ?? {};
     this.received.push({ method: req.method, params });
+    const spec = Object.hasOwn(methods, req.method) ? methods[req.method as MethodName] : undefined;
+    // as corrald's dispatcher: params are checked in full before anything else
+    const parsed = spec?.params.safeParse(params);
+    if (parsed && !parsed.success) return this.send(conn, { jsonrpc: '2.0', id: req.id, error: invalidParams(parsed.error, req.method).toJSON() });
     const held = this.delays.get(req.method);
     if (held) await held;
     const failure = this.failures.get(req.method);
@@ -211,7 +238,8 @@ export class FakeDaemon {
     const handler = this.handlers[req.method];
     try {
       if (!handler) throw new CorralError('method_not_found', `no method ${req.method}`);
-      const result = await handler(params, conn);
+      const result = await handler(parsed!.data as Record<string, unknown>, conn);
+      this.conform(spec!.result, result, `result of ${req.method}`);
       this.send(conn, { jsonrpc: '2.0', id: req.id, result });
       this.after?.();
       this.after = undefined;
@@ -232,7 +260,7 @@ export class FakeDaemon {
 
   private change(c: ContainerT, type: EventT['type'], extra: Partial<EventT> = {}): ContainerT {
     this.containers.set(c.id, c);
-    this.after = () => this.emit({ type, id: c.id, container: c, ...extra });
+    this.after = () => this.emit({ type, id: c.id, container: c, ...extra } as NewEvent);
     return c;
   }
 
@@ -279,7 +307,7 @@ export class FakeDaemon {
       if (c.state !== 'created') throw new CorralError('invalid_state', `container ${c.id} is ${c.state}: only a created container starts`);
       const startedAt = new Date().toISOString();
       const processes = c.processes.map((x) => (x.id === 'init' ? { id: x.id, args: x.args, pid: 4242, state: 'running' as const, startedAt } : x));
-      return this.change({ ...c, state: 'running', pid: 4242, startedAt, processes }, 'container.start', { pid: 4242 });
+      return this.change({ ...c, state: 'running', pid: 4242, startedAt, processes }, 'container.start', { processId: 'init', pid: 4242 });
     },
     'container.pause': (p) => {
       const c = this.get(p.id);
@@ -319,7 +347,7 @@ export class FakeDaemon {
       const id = String(p.id);
       if (this.containers.has(id)) throw new CorralError('already_exists', `container ${id} already exists; pick another id or delete it first`);
       const c = container(id, { bundle: String(p.bundle), state: p.start ? 'running' : 'created', createdAt: new Date().toISOString() });
-      return this.change(c, p.start ? 'container.start' : 'container.create');
+      return this.change(c, p.start ? 'container.start' : 'container.create', p.start ? { processId: 'init', pid: c.pid ?? undefined } : {});
     },
     'container.stats': (p) => {
       const c = this.get(p.id);
@@ -364,7 +392,7 @@ export class FakeDaemon {
         this.endLogs(c.id, processId);
         for (const w of this.waiters.get(`${c.id}/${processId}`) ?? []) w();
       }, 30);
-      this.after = () => this.emit({ type: 'process.start', id: c.id, processId, pid: 5000, container: this.containers.get(c.id) });
+      this.after = () => this.emit({ type: 'process.start', id: c.id, processId, pid: 5000, container: this.containers.get(c.id)! });
       return proc;
     },
     'process.wait': async (p) => {

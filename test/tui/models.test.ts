@@ -138,10 +138,10 @@ test('log follow: a drop keeps the lines and says so, the reconnect resumes it, 
   logs.take(log({ id: 'web', processId: 'init', end: true }));
   assert.equal(logs.getState()?.ended, true);
   const asked = d.sent('process.logs').length;
-  logs.restartOn({ seq: 9, time: '', type: 'process.start', id: 'web', processId: 'other' });
-  logs.restartOn({ seq: 9, time: '', type: 'container.start', id: 'db' });
+  logs.restartOn({ seq: 9, time: '', type: 'process.start', id: 'web', processId: 'other', container: container('web') });
+  logs.restartOn({ seq: 9, time: '', type: 'container.start', id: 'db', processId: 'init', container: container('db') });
   assert.equal(d.sent('process.logs').length, asked, 'another process or container is no restart');
-  logs.restartOn({ seq: 10, time: '', type: 'container.start', id: 'web' });
+  logs.restartOn({ seq: 10, time: '', type: 'container.start', id: 'web', processId: 'init', container: container('web') });
   assert.equal(d.sent('process.logs').length, asked + 1);
 });
 
@@ -162,9 +162,9 @@ test('mutations: a row is pending while its request runs, then shows the failure
   await failed;
   assert.equal(m.getState().web.error, 'start: container web is running');
   assert.equal(notices.getState()?.text, 'web: container.start failed: container web is running');
-  m.moved({ seq: 1, time: '', type: 'container.state', id: 'web' });
+  m.moved({ seq: 1, time: '', type: 'container.state', id: 'web', container: container('web') });
   assert.ok(m.getState().web.error, 'a snapshot line is not the row moving on');
-  m.moved({ seq: 2, time: '', type: 'container.pause', id: 'web' });
+  m.moved({ seq: 2, time: '', type: 'container.pause', id: 'web', container: container('web', { state: 'paused' }) });
   assert.equal(m.getState().web.error, undefined);
 
   const again = m.start('web');

@@ -3,9 +3,9 @@
 // nothing is missed, and afresh when the daemon no longer holds events that
 // far back — and resubscribes the same way when corrald dropped it for
 // reading too slowly. Every event goes through the containers reducer
-// (containers.ts) and moves the connection's seq; a row an event did not
-// describe in full is asked for with container.get. A change's answer is put
-// in here at once, without waiting for its event.
+// (containers.ts), which takes the whole container every event carries, and
+// moves the connection's seq. A change's answer is put in here at once,
+// without waiting for its event.
 import { isCorralError } from '../../shared/errors.js';
 import type { EventT, NotificationOf, ParamsOf } from '../../shared/api.js';
 import { errorText } from '../format.js';
@@ -19,7 +19,6 @@ export type ListLink = Pick<Link, 'connected' | 'generation' | 'dispatch' | 'get
 export class ContainerList extends Model<ContainersState> {
   /** Our events subscription; events of any other are left over from an earlier one. */
   private subscription: string | null = null;
-  private fetching = new Set<string>();
 
   constructor(
     private readonly link: ListLink,
@@ -71,7 +70,6 @@ export class ContainerList extends Model<ContainersState> {
     this.apply({ type: 'event', event: ev });
     if (ev.type === 'events.synced') this.link.dispatch({ type: 'synced', seq: ev.seq });
     else if (ev.type !== 'container.state') this.link.dispatch({ type: 'event', seq: ev.seq });
-    if (!this.state.staging) this.refetch();
     return ev;
   }
 
@@ -81,20 +79,5 @@ export class ContainerList extends Model<ContainersState> {
     this.link.dispatch({ type: 'overflow', lastSeq: p.lastSeq, now: Date.now() });
     this.notify('the daemon dropped our event stream (too slow): resubscribing', 'info');
     void this.sync();
-  }
-
-  private refetch(): void {
-    const ids = this.state.refetch.filter((id) => !this.fetching.has(id));
-    if (!ids.length) return;
-    this.apply({ type: 'refetched', ids });
-    for (const id of ids) {
-      this.fetching.add(id);
-      this.send('container.get', { id })
-        .then((c) => this.apply({ type: 'container', container: c }))
-        .catch((err) => {
-          if (isCorralError(err, 'not_found')) this.apply({ type: 'gone', id });
-        })
-        .finally(() => this.fetching.delete(id));
-    }
   }
 }
