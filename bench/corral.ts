@@ -12,8 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { Client } from '../shared/client.js';
-import { connectWhenReady } from '../shared/ready.js';
-import { all, checkInterrupted, interruption, now, pool, run, since, spawnDaemon, waitExit } from './exec.js';
+import { launchCorrald, type Launched } from '../shared/ready.js';
+import { all, checkInterrupted, interruption, now, pool, run, since, waitExit } from './exec.js';
 import { findPids } from './memory.js';
 import { median, summarize } from './stats.js';
 import type { ApiResult, RecoveryResult, Subject } from './types.js';
@@ -62,23 +62,21 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
   let daemon: ChildProcess | null = null;
   let client: Client | null = null;
 
+  let ready: Launched['ready'] | undefined;
   const spawnCorrald = () => {
     const fd = fs.openSync(logPath, 'a');
-    // Run as users run it, so the node flags of its first line apply; extra ones go through NODE_OPTIONS.
+    // extra node flags for an experiment go through NODE_OPTIONS; the file's own first line stays in force
     const extra = process.env.CORRAL_BENCH_NODE_ARGS;
     const env = extra ? { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${extra}`.trim() } : process.env;
-    daemon = spawnDaemon(DAEMON_MAIN, ['--root', root, '--state', state, '--log-level', 'warn'], fd, { env });
+    const launched = launchCorrald(DAEMON_MAIN, ['--root', root, '--state', state, '--log-level', 'warn'], { stdio: ['ignore', fd, fd], detached: true, env }, () => `see ${logPath}: ${tail(logPath)}`);
     fs.closeSync(fd);
+    daemon = launched.child;
+    ready = launched.ready;
     return daemon;
   };
 
   /** Connects once the corrald just spawned answers as itself (not a crashed one's leftover socket). */
-  const connectWhenUp = (child: ChildProcess): Promise<Client> =>
-    connectWhenReady(socket, child.pid!, {
-      timeoutMs: READY_TIMEOUT_MS,
-      pollMs: CONNECT_POLL_MS,
-      gone: () => (child.exitCode !== null || child.signalCode !== null ? `exit ${child.exitCode ?? child.signalCode}; see ${logPath}: ${tail(logPath)}` : undefined),
-    });
+  const connectWhenUp = (): Promise<Client> => ready!(socket, READY_TIMEOUT_MS, CONNECT_POLL_MS);
 
   const stopDaemon = async () => {
     client?.close();
@@ -132,7 +130,7 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
   };
 
   try {
-    client = await connectWhenUp(spawnCorrald());
+    client = await (spawnCorrald(), connectWhenUp());
     const v = await client.request('daemon.version', {}, { timeoutMs: CALL_TIMEOUT_MS });
     const version = `corral ${v.version} (api ${v.apiVersion})`;
     log(`corrald up: ${version}, runtime ${v.runtime?.version ?? '?'}, monitor ${v.monitor?.version ?? '?'}`);
@@ -187,8 +185,8 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
       async recover(containers) {
         await stopDaemon();
         const t0 = now();
-        const child = spawnCorrald();
-        client = await connectWhenUp(child);
+        spawnCorrald();
+        client = await connectWhenUp();
         const connectMs = since(t0);
         const list = await client.request('container.list', {}, { timeoutMs: CALL_TIMEOUT_MS });
         const firstAnswerMs = since(t0);

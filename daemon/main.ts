@@ -86,7 +86,7 @@ async function run(config: Config, log: Logger): Promise<void> {
   // the main socket last: once it appears, the read-only one is there too
   if (config.roSocket) await server.listen({ path: config.roSocket, group: config.roGroup, readOnly: true });
   await server.listen({ path: config.socket, group: config.group, readOnly: false });
-  log.info({ pid: process.pid, containers: sup.size, version: VERSION }, 'corrald ready');
+  log.info({ containers: sup.size, version: VERSION }, 'corrald ready');
 
   const stop = async (signal: string) => {
     log.info({ signal }, 'stopping; containers keep running');

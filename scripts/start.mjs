@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const top = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { Client, DEFAULT_SOCKET, DEFAULT_STATE_DIR } = await import(path.join(top, 'dist/shared/client.js'));
 const { createBundle } = await import(path.join(top, 'dist/shared/bundle.js'));
-const { connectWhenReady } = await import(path.join(top, 'dist/shared/ready.js'));
+const { launchCorrald } = await import(path.join(top, 'dist/shared/ready.js'));
 const ROOT = '/var/lib/corral';
 const LOG = path.join(DEFAULT_STATE_DIR, 'corrald.log');
 /** corrald restores and listens in well under a second; this bounds a broken start. */
@@ -29,16 +29,11 @@ let client = await connect();
 if (!client) {
   fs.mkdirSync(DEFAULT_STATE_DIR, { recursive: true, mode: 0o711 });
   const out = fs.openSync(LOG, 'a');
-  const daemon = spawn(path.join(top, 'dist/corrald.js'), ['--root', ROOT, '--state', DEFAULT_STATE_DIR], {
-    detached: true,
-    stdio: ['ignore', out, out],
-  });
+  const { child: daemon, ready } = launchCorrald(path.join(top, 'dist/corrald.js'), ['--root', ROOT, '--state', DEFAULT_STATE_DIR], { stdio: ['ignore', out, out], detached: true }, () => `see ${LOG}`);
   daemon.unref();
   process.stderr.write(`corral: started corrald (pid ${daemon.pid}); its log is ${LOG}\n`);
-  let exited;
-  daemon.once('exit', (code, signal) => (exited = `exit ${code ?? signal}; see ${LOG}`));
   try {
-    client = await connectWhenReady(DEFAULT_SOCKET, daemon.pid, { timeoutMs: START_TIMEOUT_MS, gone: () => exited });
+    client = await ready(DEFAULT_SOCKET, START_TIMEOUT_MS);
   } catch (err) {
     process.stderr.write(`corral: ${err.message}\n`);
     process.exit(1);

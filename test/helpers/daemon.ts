@@ -3,7 +3,7 @@
 // client, bundles with unique container ids, and the ways a test kills and
 // restarts the daemon. Nothing here mocks runc or conmon; a missing host
 // feature fails the test with a message that says what to install.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Client } from '../../shared/client.js';
-import { connectWhenReady } from '../../shared/ready.js';
+import { launchCorrald } from '../../shared/ready.js';
 import { createBundle } from '../../shared/bundle.js';
 
 export const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -94,15 +94,13 @@ export async function startDaemon(opts: StartOptions = {}): Promise<DaemonHandle
     },
   };
   const launch = async () => {
-    const proc = spawn(DAEMON, ['--root', root, '--state', state, '--log-level', 'debug', ...(opts.extraArgs ?? [])], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    proc.stderr!.setEncoding('utf8');
-    proc.stderr!.on('data', (d: string) => {
+    const { child, ready } = launchCorrald(DAEMON, ['--root', root, '--state', state, '--log-level', 'debug', ...(opts.extraArgs ?? [])], { stdio: ['ignore', 'ignore', 'pipe'] }, () => `its log:\n${out}`);
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (d: string) => {
       out += d;
     });
-    h.proc = proc;
-    await waitForSocket(socket, proc, () => out);
+    h.proc = child;
+    (await ready(socket, DAEMON_START_TIMEOUT_MS)).close();
   };
   await launch();
   return h;
@@ -113,12 +111,6 @@ async function killAndWait(proc: ChildProcess, signal: NodeJS.Signals): Promise<
   const done = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   proc.kill(signal);
   await done;
-}
-
-async function waitForSocket(socket: string, proc: ChildProcess, log: () => string): Promise<void> {
-  const gone = () => (proc.exitCode !== null || proc.signalCode !== null ? `exit ${proc.exitCode ?? proc.signalCode}:\n${log()}` : undefined);
-  const c = await connectWhenReady(socket, proc.pid!, { timeoutMs: DAEMON_START_TIMEOUT_MS, gone });
-  c.close();
 }
 
 /** Whatever a test left behind in this --state: runc containers and their conmons. */

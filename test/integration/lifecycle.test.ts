@@ -143,3 +143,36 @@ test('concurrent calls on one container never interleave; different containers r
   assert.deepEqual(made.map((m) => m.state), ids.map(() => 'running'));
   await Promise.all([id, ...ids].map((x) => c.request('container.delete', { id: x, force: true })));
 });
+
+/** The keys of the outermost object of a JSON text, in order, duplicates kept (JSON.parse would keep only the last). */
+function topLevelKeys(line: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (ch === '"') {
+      let j = i + 1;
+      while (line[j] !== '"') j += line[j] === '\\' ? 2 : 1;
+      if (depth === 1 && line[j + 1] === ':') keys.push(JSON.parse(line.slice(i, j + 1)));
+      i = j;
+    } else if (ch === '{' || ch === '[') depth++;
+    else if (ch === '}' || ch === ']') depth--;
+  }
+  return keys;
+}
+
+test("corrald's log lines are JSON whose keys are each there once: pino's pid is corrald's, a container process's is processPid", async () => {
+  const id = uid('logkeys');
+  await c.request('container.create', { id, bundle: await d.bundle(['/bin/sh', '-c', 'exit 3']), start: true });
+  await c.request('container.wait', { id, timeoutMs: 10_000 });
+  await c.request('container.delete', { id });
+  const lines = d.stderr().split('\n').filter((l) => l.startsWith('{'));
+  const exited = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'process exited' && l.id === id);
+  assert.ok(exited, 'the exit is logged');
+  assert.equal(exited.pid, d.proc.pid);
+  assert.ok(Number.isInteger(exited.processPid) && exited.processPid !== d.proc.pid);
+  for (const line of lines) {
+    const keys = topLevelKeys(line);
+    assert.equal(new Set(keys).size, keys.length, `a key twice in ${line}`);
+  }
+});
