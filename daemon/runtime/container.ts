@@ -17,10 +17,17 @@ import { ContainerRecord, ProcessRecord, runtimeConfig, type ContainerRecordT, t
 
 export type { ContainerRecordT, ExecOptions, ProcessRecordT } from './records.js';
 import { checkTransition, containerState, parseExitFile, type Operation } from './decide.js';
-import { readIfExists, readJson, removeAside, writeJsonAtomic } from './files.js';
+import { readJson, removeAside, writeJsonAtomic } from './files.js';
 import type { Layout } from './layout.js';
 import { oomCounterFile, startTime } from './procinfo.js';
 import { SIGKILL } from './signals.js';
+
+/** An exit as conmon recorded it. */
+export interface ExitFile {
+  status: number;
+  /** When the file was written (ISO time). */
+  at: string;
+}
 
 export interface RuntimeDeps {
   layout: Layout;
@@ -255,20 +262,21 @@ export class Container {
     return [layout.exitFile(this.id, processId), layout.monitorExitFile(this.id, processId)];
   }
 
-  /** Reads the exit file of PROCESSID: its code, or undefined while it runs. */
-  async readExit(processId: string): Promise<number | undefined> {
+  /**
+   * Reads the exit file of PROCESSID once: its code and when conmon wrote it
+   * (the file's mtime: when the process ended, maybe hours ago while corrald
+   * was down), or undefined while it runs.
+   */
+  async readExit(processId: string): Promise<ExitFile | undefined> {
     for (const file of this.exitFiles(processId)) {
-      const status = parseExitFile(await readIfExists(file));
-      if (status !== undefined) return status;
-    }
-    return undefined;
-  }
-
-  /** When conmon wrote the exit file of PROCESSID (ISO time), or undefined without one. */
-  async exitTime(processId: string): Promise<string | undefined> {
-    for (const file of this.exitFiles(processId)) {
-      const st = await fs.stat(file).catch(() => undefined);
-      if (st) return st.mtime.toISOString();
+      const fh = await fs.open(file, 'r').catch(() => undefined);
+      if (!fh) continue;
+      try {
+        const status = parseExitFile(await fh.readFile('utf8'));
+        if (status !== undefined) return { status, at: (await fh.stat()).mtime.toISOString() };
+      } finally {
+        await fh.close();
+      }
     }
     return undefined;
   }

@@ -16,6 +16,13 @@ import { ExitOwners, type ProcessExit } from './exits.js';
 import { oomToReport } from './oom.js';
 import type { KeyedQueue } from './queue.js';
 
+/** An exit as found: its code, when it happened (from the exit file; now when unknown), and why the code is unknown, if it is. */
+export interface ExitSeen {
+  status: number;
+  at?: string;
+  reason?: string;
+}
+
 export interface ExitRecorderDeps {
   layout: Layout;
   /** The supervisor's per-container queue: one writer per container. */
@@ -64,7 +71,7 @@ export class ExitRecorder {
     if (!owner || c.processes.get(processId)?.exitStatus !== undefined) return;
     void c
       .readExit(processId)
-      .then((status) => (status === undefined ? undefined : this.found(c, processId, status)))
+      .then((exit) => (exit === undefined ? undefined : this.found(c, processId, exit)))
       .catch((err) => this.d.log.warn({ id: c.id, processId, err }, 'cannot record exit'));
   }
 
@@ -74,10 +81,10 @@ export class ExitRecorder {
    * exit are no-ops). REPORTED: the process.exit event is already in the
    * history (recovery after a crash between publishing and saving).
    */
-  async found(c: Container, processId: string, status: number, reason?: string, reported = false): Promise<void> {
+  async found(c: Container, processId: string, exit: ExitSeen, reported = false): Promise<void> {
     // a forced delete waiting for this exit's file learns of it now, not when the queue reaches it
     this.owners.get(c.id, processId)?.fileSeen();
-    await this.whileListed(c, () => this.record(c, processId, status, reason, reported));
+    await this.whileListed(c, () => this.record(c, processId, exit, reported));
   }
 
   /** Runs TASK in C's queue if C is then still the container listed under its id (not deleted, nor replaced by a new one). */
@@ -97,15 +104,16 @@ export class ExitRecorder {
    * answer never outruns the disk. A failed write is retried by the
    * reconcile loop; conmon's exit file keeps the code meanwhile.
    */
-  async record(c: Container, processId: string, status: number, reason?: string, reported = false): Promise<void> {
+  async record(c: Container, processId: string, exit: ExitSeen, reported = false): Promise<void> {
+    const { status, at } = exit;
+    let reason = exit.reason;
     const p = c.processes.get(processId);
     if (!p || p.exitStatus !== undefined) return;
     const owner = this.owners.of(c.id, p.id);
     const pid = p.pid;
     if (reason === REASON_MONITOR_LOST && (await diskFull(this.d.layout.containerDir(c.id)))) reason = REASON_MONITOR_DISK_FULL;
     if (!reported) await this.reportOom(c, { processId, status });
-    // conmon wrote the code when the process exited: that, not now, is when it did (it may have been hours ago, while corrald was down)
-    c.noteExit(processId, status, reason, reason ? undefined : await c.exitTime(processId));
+    c.noteExit(processId, status, reason, at);
     if (!reported) this.d.emit(c, { type: 'process.exit', processId, pid: pid ?? undefined, exitStatus: status, ...(reason ? { exitReason: reason } : {}) });
     owner.stopWatching();
     owner.phase = 'saving';

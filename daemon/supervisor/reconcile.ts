@@ -63,10 +63,10 @@ export class Reconciler {
   }
 
   private async checkProcess(c: Container, p: ProcessRecordT): Promise<void> {
-    const status = await c.readExit(p.id);
-    if (status !== undefined) return this.sup.exits.found(c, p.id, status);
+    const exit = await c.readExit(p.id);
+    if (exit !== undefined) return this.sup.exits.found(c, p.id, exit);
     if (this.sup.exits.phase(c.id, p.id) === 'unmonitored') {
-      if (!(await isSameProcess(p.pid, p.pidStart))) await this.sup.exits.found(c, p.id, EXIT_UNKNOWN, REASON_MONITOR_LOST);
+      if (!(await isSameProcess(p.pid, p.pidStart))) await this.sup.exits.found(c, p.id, { status: EXIT_UNKNOWN, reason: REASON_MONITOR_LOST });
       return;
     }
     if (p.conmonPid && !(await isSameProcess(p.conmonPid, p.conmonStart))) {
@@ -76,7 +76,7 @@ export class Reconciler {
       else if (await isSameProcess(p.pid, p.pidStart)) {
         this.sup.exits.markUnmonitored(c, p);
         this.log.warn({ id: c.id, processId: p.id, processPid: p.pid }, 'monitor (conmon) died; the process runs on unmonitored and its exit code will be unknown');
-      } else await this.sup.exits.found(c, p.id, EXIT_UNKNOWN, REASON_MONITOR_LOST);
+      } else await this.sup.exits.found(c, p.id, { status: EXIT_UNKNOWN, reason: REASON_MONITOR_LOST });
     }
   }
 

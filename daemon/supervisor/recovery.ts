@@ -239,9 +239,10 @@ async function adoptFromPidFiles(sup: Supervisor, c: Container, p: ProcessRecord
 }
 
 async function reviveProcess(sup: Supervisor, c: Container, p: ProcessRecordT, report: RecoveryReport): Promise<void> {
+  const exit = await c.readExit(p.id);
   const verdict = judgeProcess({
     recorded: p.exitStatus !== undefined,
-    exitFile: await c.readExit(p.id),
+    exitFile: exit?.status,
     rebooted: p.bootId !== sup.deps.bootId,
     monitorAlive: await isSameProcess(p.conmonPid, p.conmonStart),
     processAlive: await isSameProcess(p.pid, p.pidStart),
@@ -252,7 +253,8 @@ async function reviveProcess(sup: Supervisor, c: Container, p: ProcessRecordT, r
       return;
     case 'exited': {
       const reported = sup.bus.hasExit(c.id, p.id, p.pid);
-      await sup.exits.found(c, p.id, verdict.status, verdict.reason, reported);
+      // the exit file's time when the verdict is its code; an unknown code ended when corral noticed
+      await sup.exits.found(c, p.id, { status: verdict.status, reason: verdict.reason, at: verdict.reason ? undefined : exit?.at }, reported);
       if (!reported) report.exitsWhileAway++;
       if (verdict.reason) sup.log.warn({ id: c.id, processId: p.id, exitStatus: verdict.status, reason: verdict.reason }, 'exit code unknown');
       return;

@@ -183,8 +183,8 @@ export class Supervisor {
         const appears = this.exits.owners.get(id, INIT_PROCESS)?.fileAppears(KILL_WAIT_MS);
         await c.kill(SIGKILL, true).catch((err) => this.log.warn({ id, err }, 'SIGKILL before delete failed'));
         if ((await c.readExit(INIT_PROCESS)) === undefined) await appears;
-        const status = await c.readExit(INIT_PROCESS).catch(() => undefined);
-        await this.exits.record(c, INIT_PROCESS, status ?? EXIT_UNKNOWN, status === undefined ? 'killed by a forced delete; no exit code arrived' : undefined);
+        const exit = await c.readExit(INIT_PROCESS).catch(() => undefined);
+        await this.exits.record(c, INIT_PROCESS, exit ?? { status: EXIT_UNKNOWN, reason: 'killed by a forced delete; no exit code arrived' });
       }
       await c.delete();
       this.forget(id, errors.notFound(`container ${id} (deleted while waiting)`));
