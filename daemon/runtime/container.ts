@@ -19,7 +19,7 @@ export type { ContainerRecordT, ExecOptions, ProcessRecordT } from './records.js
 import { checkTransition, containerState, parseExitFile, type Operation } from './decide.js';
 import { readJson, removeAside, writeJsonAtomic } from './files.js';
 import type { Layout } from './layout.js';
-import { oomCounterFile, startTime } from './procinfo.js';
+import { isSameProcess, oomCounterFile, startTime } from './procinfo.js';
 import { SIGKILL } from './signals.js';
 
 /** An exit as conmon recorded it. */
@@ -37,6 +37,11 @@ export interface RuntimeDeps {
 }
 
 const now = () => new Date().toISOString();
+
+/** How long a delete waits for its processes' monitors to write their exit files and end, after runc killed the processes. */
+const MONITOR_EXIT_WAIT_MS = 5_000;
+/** Between looks at whether a monitor still runs. */
+const MONITOR_POLL_MS = 10;
 
 export class Container {
   /** runc's last known word on the container while init has not exited. */
@@ -337,13 +342,30 @@ export class Container {
       // a stopped container needs no force; a created one does (its init waits in runc's exec fifo)
       await this.deps.runtime.delete(this.id, this.state !== 'stopped');
     } catch (err) {
-      if (gone(err)) return this.removeFolders();
       // runc disagrees with our record (e.g. a process outlived its lost monitor): make it so
-      await this.deps.runtime.delete(this.id, true).catch((again) => {
-        if (!gone(again)) throw again;
-      });
+      if (!gone(err)) {
+        await this.deps.runtime.delete(this.id, true).catch((again) => {
+          if (!gone(again)) throw again;
+        });
+      }
     }
+    // a deleted container leaves nothing running: each monitor writes its exit file, then exits
+    await this.monitorsGone();
     await this.removeFolders();
+  }
+
+  /**
+   * Waits, at most MONITOR_EXIT_WAIT_MS, until no monitor of the container's
+   * processes runs any more. Linux tells only a process's parent of its end,
+   * and conmon's parent is not corrald: this looks every MONITOR_POLL_MS.
+   */
+  private async monitorsGone(): Promise<void> {
+    const deadline = Date.now() + MONITOR_EXIT_WAIT_MS;
+    for (const p of this.processes.values()) {
+      while (p.conmonPid && (await isSameProcess(p.conmonPid, p.conmonStart)) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, MONITOR_POLL_MS));
+      }
+    }
   }
 
   private async removeFolders(): Promise<void> {

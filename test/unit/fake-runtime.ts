@@ -26,6 +26,13 @@ export class FakeRuntime implements OciRuntime {
   private readonly processes = new Map<string, FakeProcess>();
   /** Every call, in order: `op id`. */
   readonly calls: string[] = [];
+  /** How long a monitor lives on after writing its exit file. */
+  monitorLingerMs = 0;
+
+  /** The monitors' pids that still run. */
+  liveMonitors(): number[] {
+    return [...this.processes.values()].filter((p) => p.monitor.exitCode === null && p.monitor.signalCode === null).map((p) => p.monitor.pid!);
+  }
 
   async launch(files: ProcessFiles): Promise<Launched> {
     this.calls.push(`launch ${files.session}`);
@@ -46,7 +53,9 @@ export class FakeRuntime implements OciRuntime {
     await stop(p.proc);
     await fs.writeFile(path.join(p.files.persistDir, 'exit'), `${status}`);
     await fs.writeFile(path.join(p.files.exitDir, p.files.containerId), `${status}`);
-    await stop(p.monitor);
+    // conmon finishes its work after the exit file (closes, syncs, unlinks): a busy machine stretches that
+    if (this.monitorLingerMs) setTimeout(() => void stop(p.monitor), this.monitorLingerMs);
+    else await stop(p.monitor);
     const c = this.containers.get(p.files.containerId);
     if (c && !p.files.execSpecFile) c.status = 'stopped';
   }
@@ -81,11 +90,9 @@ export class FakeRuntime implements OciRuntime {
     this.calls.push(`delete ${id}`);
     this.must(id);
     this.containers.delete(id);
-    for (const [session, p] of this.processes) {
-      if (p.files.containerId !== id) continue;
-      await stop(p.proc);
-      await stop(p.monitor);
-      this.processes.delete(session);
+    // runc delete -f kills the processes; their monitors then end on their own, as conmon does
+    for (const p of this.processes.values()) {
+      if (p.files.containerId === id && p.proc.exitCode === null && p.proc.signalCode === null) void this.exit(p.files.session, 137).catch(() => {});
     }
   }
   async state(id: string): Promise<RuncState | undefined> {

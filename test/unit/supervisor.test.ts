@@ -91,6 +91,16 @@ describe('Supervisor with a stand-in runtime', () => {
     w.close();
   });
 
+  test('a forced delete returns once every monitor of the container has ended, exec monitors too', async () => {
+    const w = await world();
+    w.runtime.monitorLingerMs = 300;
+    await w.sup.create({ id: 'm', bundle: w.bundle, start: true });
+    await w.sup.exec('m', { processId: 'e', args: ['/bin/sleep', '1000'] });
+    await w.sup.delete('m', true);
+    assert.deepEqual(w.runtime.liveMonitors(), []);
+    w.close();
+  });
+
   test('an OOM kill is reported before the exit it ended, naming it, with no oom file from the monitor', async () => {
     const w = await world();
     await w.sup.create({ id: 'd', bundle: w.bundle, start: true });
