@@ -34,7 +34,7 @@ async function connectWhenReady(socket: string, pid: number, o: ReadyOptions): P
   let last: string;
   for (;;) {
     const why = o.gone?.();
-    if (why !== undefined) throw new Error(`corrald (pid ${pid}) exited before it served ${socket}: ${why}`);
+    if (why !== undefined) throw new Error(`corrald${pid > 0 ? ` (pid ${pid})` : ''} stopped before it served ${socket}: ${why}`);
     let client: Client | undefined;
     try {
       client = await Client.connect(socket, READY_ATTEMPT_TIMEOUT_MS);
@@ -68,8 +68,10 @@ export function launchCorrald(binary: string, args: string[], o: LaunchOptions, 
   const child = spawn(binary, args, { stdio: o.stdio, detached: o.detached ?? false, env: o.env ?? process.env });
   let exited: string | undefined;
   child.once('exit', (code, signal) => (exited = `exit ${code ?? signal}${log ? `; ${log()}` : ''}`));
+  // a binary that cannot be run (missing, not executable) never exits: it fails to start
+  child.once('error', (err) => (exited = `cannot run ${binary}: ${err.message}`));
   return {
     child,
-    ready: (socket, timeoutMs, pollMs) => connectWhenReady(socket, child.pid!, { timeoutMs, pollMs, gone: () => exited }),
+    ready: (socket, timeoutMs, pollMs) => connectWhenReady(socket, child.pid ?? -1, { timeoutMs, pollMs, gone: () => exited }),
   };
 }
