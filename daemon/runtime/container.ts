@@ -16,18 +16,14 @@ import { containerView, processView } from './view.js';
 import { ContainerRecord, ProcessRecord, runtimeConfig, type ContainerRecordT, type ExecOptions, type ProcessRecordT } from './records.js';
 
 export type { ContainerRecordT, ExecOptions, ProcessRecordT } from './records.js';
-import { checkTransition, containerState, parseExitFile, type Operation } from './decide.js';
+import { checkTransition, containerState, type Operation } from './decide.js';
 import { readJson, removeAside, writeJsonAtomic } from './files.js';
 import type { Layout } from './layout.js';
-import { isSameProcess, oomCounterFile, startTime } from './procinfo.js';
-import { SIGKILL } from './signals.js';
+import { readExitFile, type ExitFile } from './exit-file.js';
+import { oomCounterFile, startTime, waitForEnd } from './procinfo.js';
 
-/** An exit as conmon recorded it. */
-export interface ExitFile {
-  status: number;
-  /** When the file was written (ISO time). */
-  at: string;
-}
+export type { ExitFile } from './exit-file.js';
+import { SIGKILL } from './signals.js';
 
 export interface RuntimeDeps {
   layout: Layout;
@@ -40,8 +36,6 @@ const now = () => new Date().toISOString();
 
 /** How long a delete waits for its processes' monitors to write their exit files and end, after runc killed the processes. */
 const MONITOR_EXIT_WAIT_MS = 5_000;
-/** Between looks at whether a monitor still runs. */
-const MONITOR_POLL_MS = 10;
 
 export class Container {
   /** runc's last known word on the container while init has not exited. */
@@ -261,29 +255,9 @@ export class Container {
     await this.deps.runtime.update(this.id, resources);
   }
 
-  /** conmon's two copies of PROCESSID's exit code: under --root (survives a reboot), then under --state. */
-  private exitFiles(processId: string): string[] {
-    const { layout } = this.deps;
-    return [layout.exitFile(this.id, processId), layout.monitorExitFile(this.id, processId)];
-  }
-
-  /**
-   * Reads the exit file of PROCESSID once: its code and when conmon wrote it
-   * (the file's mtime: when the process ended, maybe hours ago while corrald
-   * was down), or undefined while it runs.
-   */
-  async readExit(processId: string): Promise<ExitFile | undefined> {
-    for (const file of this.exitFiles(processId)) {
-      const fh = await fs.open(file, 'r').catch(() => undefined);
-      if (!fh) continue;
-      try {
-        const status = parseExitFile(await fh.readFile('utf8'));
-        if (status !== undefined) return { status, at: (await fh.stat()).mtime.toISOString() };
-      } finally {
-        await fh.close();
-      }
-    }
-    return undefined;
+  /** The exit conmon recorded for PROCESSID, or undefined while it runs (exit-file.ts). */
+  readExit(processId: string): Promise<ExitFile | undefined> {
+    return readExitFile(this.deps.layout, this.id, processId);
   }
 
   /** Marks OOM kills up to KILLS as reported and writes it down, so a restart does not report them again. */
@@ -350,22 +324,9 @@ export class Container {
       }
     }
     // a deleted container leaves nothing running: each monitor writes its exit file, then exits
-    await this.monitorsGone();
+    const monitors = [...this.processes.values()].filter((p) => p.conmonPid).map((p) => ({ pid: p.conmonPid!, start: p.conmonStart }));
+    await waitForEnd(monitors, MONITOR_EXIT_WAIT_MS);
     await this.removeFolders();
-  }
-
-  /**
-   * Waits, at most MONITOR_EXIT_WAIT_MS, until no monitor of the container's
-   * processes runs any more. Linux tells only a process's parent of its end,
-   * and conmon's parent is not corrald: this looks every MONITOR_POLL_MS.
-   */
-  private async monitorsGone(): Promise<void> {
-    const deadline = Date.now() + MONITOR_EXIT_WAIT_MS;
-    for (const p of this.processes.values()) {
-      while (p.conmonPid && (await isSameProcess(p.conmonPid, p.conmonStart)) && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, MONITOR_POLL_MS));
-      }
-    }
   }
 
   private async removeFolders(): Promise<void> {

@@ -33,6 +33,22 @@ export async function isSameProcess(pid: number | null | undefined, recordedStar
   return recordedStart === undefined || now === recordedStart;
 }
 
+/** Between looks at whether a process still runs, while waiting for its end. */
+const END_POLL_MS = 10;
+
+/**
+ * Waits, at most TIMEOUTMS, until none of PROCESSES (pid and start time)
+ * runs. Linux tells only a process's parent of its end, and the processes
+ * waited for here (monitors) are not corrald's children: this looks every
+ * END_POLL_MS.
+ */
+export async function waitForEnd(processes: { pid: number; start: number | undefined }[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const p of processes) {
+    while ((await isSameProcess(p.pid, p.start)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, END_POLL_MS));
+  }
+}
+
 /** Where cgroup file systems are mounted: v1 has one hierarchy per controller, v2 one for all. */
 const CGROUP_MOUNT = '/sys/fs/cgroup';
 
