@@ -338,15 +338,15 @@ export class Container {
   async destroyQuietly(): Promise<void> {
     const st = await this.deps.runtime.state(this.id).catch(() => undefined);
     if (st) await this.deps.runtime.delete(this.id, true).catch(() => {});
-    for (const p of this.processes.values()) {
-      if (p.conmonPid) {
-        try {
-          process.kill(p.conmonPid, SIGKILL);
-        } catch {
-          // already gone
-        }
+    const monitors = [...this.processes.values()].filter((p) => p.conmonPid).map((p) => ({ pid: p.conmonPid!, start: p.conmonStart }));
+    for (const m of monitors) {
+      try {
+        process.kill(m.pid, SIGKILL);
+      } catch {
+        // already gone
       }
     }
+    await waitForEnd(monitors, MONITOR_EXIT_WAIT_MS);
     await removeAside(this.deps.layout.containerDir(this.id)).catch(() => {});
     await removeAside(this.deps.layout.runtimeContainerDir(this.id)).catch(() => {});
   }

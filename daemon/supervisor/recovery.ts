@@ -16,9 +16,12 @@ import { BUNDLE_ANNOTATION, type ContainerRecordT, type ProcessRecordT } from '.
 import { judgeProcess, isLeakedMonitor, monitorKey } from '../runtime/decide.js';
 import { exists, isTempFile, readJson, removeAside, sweepDeleted, writeJsonAtomic } from '../runtime/files.js';
 import { QUARANTINE_PREFIX } from '../runtime/layout.js';
-import { findMonitors, isSameProcess, startTime } from '../runtime/procinfo.js';
+import { findMonitors, isSameProcess, startTime, waitForEnd } from '../runtime/procinfo.js';
 import { SIGKILL } from '../runtime/signals.js';
 import type { Supervisor } from './supervisor.js';
+
+/** How long restore waits for the leaked monitors it killed to be gone. */
+const LEAK_KILL_WAIT_MS = 5_000;
 
 export interface RecoveryReport {
   containers: number;
@@ -294,14 +297,19 @@ async function cleanLeaks(sup: Supervisor, runcStates: Map<string, RuncState>, r
   for (const c of sup.all()) {
     for (const p of c.processes.values()) if (p.exitStatus === undefined) owned.add(monitorKey(c.id, p.session));
   }
+  const killed: { pid: number; start: number | undefined }[] = [];
   for (const m of await findMonitors(layout.runcRoot)) {
     if (!isLeakedMonitor(m, owned)) continue;
+    const start = await startTime(m.pid);
     try {
       process.kill(m.pid, SIGKILL);
+      killed.push({ pid: m.pid, start });
       report.leakedMonitors.push(m.pid);
       sup.log.warn({ conmonPid: m.pid, id: m.containerId, session: m.session }, 'killed a conmon that corral has no record of (leaked by a crash)');
     } catch {
       // it exited meanwhile
     }
   }
+  // a SIGKILL takes effect when the process next runs: restore is done when they are gone, not when they were told
+  await waitForEnd(killed, LEAK_KILL_WAIT_MS);
 }
