@@ -13,20 +13,23 @@ export const API_VERSION = '1.0';
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const INIT_PROCESS = 'init';
 /**
- * The container's own record sits beside its process folders
- * (`<root>/containers/<id>/state.json`, DESIGN.md "On disk"), so no process may take its name.
+ * The names in a container's folder (`<root>/containers/<id>/`, DESIGN.md
+ * "On disk") that are corral's own, beside its process folders, so no process
+ * may take them: its record, and for a container from an image the spec built
+ * from the image, its overlay mount point and the overlay's upper/work dirs.
  */
-export const CONTAINER_RECORD_NAME = 'state.json';
+export const CONTAINER_OWN_NAMES = { record: 'state.json', config: 'config.json', rootfs: 'rootfs', overlay: 'overlay' } as const;
+const OWN_NAMES: readonly string[] = Object.values(CONTAINER_OWN_NAMES);
 
 export const Id = z
   .string()
   .regex(ID_PATTERN, 'must be 1-64 letters, digits, "_", "." or "-", starting with a letter or digit')
   .describe('container or process id: ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$');
 
-/** A process id that exec may give: any id but the container record's own name. */
-const NewProcessId = Id.refine((v) => v !== CONTAINER_RECORD_NAME, {
-  message: `"${CONTAINER_RECORD_NAME}" is the name of the container's own record; choose another process id`,
-}).describe(`process id: ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$, unique in its container, and not "${CONTAINER_RECORD_NAME}"`);
+/** A process id that exec may give: any id but the names of the container's own files. */
+const NewProcessId = Id.refine((v) => !OWN_NAMES.includes(v), {
+  message: `${OWN_NAMES.map((n) => `"${n}"`).join(', ')} name the container's own files; choose another process id`,
+}).describe(`process id: ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$, unique in its container, and none of ${OWN_NAMES.join(', ')}`);
 
 // Signals go by the names and numbers of this host's kill(2), as Node lists
 // them: the schema accepts exactly what corrald can send, and rpc.discover
@@ -87,9 +90,36 @@ export const Process = z.object({
   exitedAt: Timestamp.optional(),
 });
 
+const ImageConfig = z.object({
+  entrypoint: z.array(z.string()).optional(),
+  cmd: z.array(z.string()).optional(),
+  env: z.array(z.string()).optional(),
+  workdir: z.string().optional(),
+  user: z.string().optional().describe('uid[:gid] or a name from the image\'s /etc/passwd'),
+  labels: z.record(z.string(), z.string()).optional(),
+  stopSignal: z.string().optional(),
+});
+
+const ImageLayer = z.object({ digest: z.string(), size: z.number().int(), mediaType: z.string() });
+
+const Image = z.object({
+  digest: z.string().describe("the manifest's digest: the image's identity"),
+  names: z.array(z.string()).describe('full names (registry/repository:tag) that point at it; empty for an untagged import'),
+  size: z.number().int().describe('bytes of its manifest, config and (compressed) layers'),
+  layers: z.array(ImageLayer),
+  created: Timestamp.optional(),
+  architecture: z.string().optional(),
+  os: z.string().optional(),
+  addedAt: Timestamp.describe('when this corrald pulled or imported it'),
+  config: ImageConfig,
+});
+
+const ContainerImage = z.object({ ref: z.string().describe('the name or digest the container was created from'), digest: z.string() });
+
 export const Container = z.object({
   id: Id,
-  bundle: z.string(),
+  bundle: z.string().describe('its OCI bundle: the one given, or for an image its own folder'),
+  image: ContainerImage.optional().describe('the image it was created from'),
   state: ContainerState,
   pid: z.number().int().nullable().describe("init's host pid; null when stopped"),
   labels: Labels,
@@ -119,6 +149,9 @@ export const EventType = z.enum([
   'process.exit',
   'process.delete',
   'container.oom',
+  'image.pull',
+  'image.import',
+  'image.remove',
   'events.synced',
 ]);
 
@@ -134,6 +167,7 @@ const field = {
   exitStatus: z.number().int().describe('exit code; 128+N for a process killed by signal N'),
   exitReason: z.string().describe("why the exit code is not the process's own (e.g. monitor lost)"),
   container: Container.describe('the whole container as the event left it'),
+  image: Image.describe('the image as the event left it (for image.remove: as it was)'),
 };
 type EventFields = typeof field;
 type Absent<S> = { [K in Exclude<keyof EventFields, keyof S>]: typeof absent };
@@ -178,9 +212,10 @@ export const Event = z
       container: field.container,
     }),
     eventOf(EventType.extract(['container.delete']), { id: field.id }),
+    eventOf(EventType.extract(['image.pull', 'image.import', 'image.remove']), { image: field.image }),
     eventOf(EventType.extract(['events.synced']), {}),
   ])
-  .describe('what happened, told apart by type; every event but container.delete and events.synced carries the whole container');
+  .describe('what happened, told apart by type; container events but container.delete and events.synced carry the whole container, image events the image');
 
 const resourceLimits = {
   memoryLimitBytes: z.number().int().positive().optional(),
@@ -204,6 +239,11 @@ export const User = z.strictObject({
   gid: z.number().int().min(0),
   additionalGids: z.array(z.number().int().min(0)).optional(),
 });
+
+const ProcessArgs = z.array(z.string()).min(1, 'must name the program to run');
+const EnvList = z.array(z.string().regex(/^[^=]+=/, 'must be NAME=value'));
+const AbsolutePath = z.string().startsWith('/', 'must be an absolute path');
+const ImageRefParam = z.string().min(1).max(512);
 
 const Empty = z.strictObject({});
 const Ok = z.strictObject({});
@@ -269,17 +309,29 @@ export const methods = {
     example: {},
   }),
   'container.create': method({
-    summary: 'Create a container from an OCI bundle; with start: true also start it.',
-    params: z.strictObject({
-      id: Id,
-      bundle: z.string().min(1).describe('absolute path of a folder with config.json and the root filesystem'),
-      labels: Labels.optional(),
-      start: z.boolean().optional().describe('start it too, in the same call'),
-    }),
+    summary: 'Create a container from an OCI bundle or from a pulled image; with start: true also start it.',
+    params: z
+      .strictObject({
+        id: Id,
+        bundle: z.string().min(1).optional().describe('absolute path of a folder with config.json and the root filesystem'),
+        image: z.string().min(1).optional().describe("a pulled or imported image: its name (short names as podman reads them), digest or a digest prefix of 12+ hex digits"),
+        args: ProcessArgs.optional().describe("the command: replaces the bundle's process.args, or the image's Cmd (its Entrypoint stays)"),
+        env: EnvList.optional().describe('NAME=value entries, each replacing the same name of the bundle or image'),
+        cwd: AbsolutePath.optional(),
+        user: User.optional(),
+        labels: Labels.optional(),
+        resources: Resources.optional().describe('limits applied from the start (see container.update)'),
+        start: z.boolean().optional().describe('start it too, in the same call'),
+      })
+      .refine((p) => (p.bundle === undefined) !== (p.image === undefined), {
+        error: 'give exactly one of bundle (a folder) and image (a ref)',
+        path: ['bundle'],
+        when: (payload) => payload.issues.length === 0,
+      }),
     result: Container,
-    errors: ['already_exists', 'invalid_bundle', 'runtime_error', 'unavailable'],
+    errors: ['already_exists', 'invalid_bundle', 'not_found', 'invalid_params', 'runtime_error', 'unavailable'],
     readOnly: false,
-    example: { id: 'web', bundle: '/var/lib/corral/bundles/demo', start: true },
+    example: { id: 'web', image: 'docker.io/library/busybox:latest', args: ['sleep', '300'], start: true },
   }),
   'container.start': method({
     summary: 'Start a created container.',
@@ -378,9 +430,9 @@ export const methods = {
     params: z.strictObject({
       id: Id,
       processId: NewProcessId,
-      args: z.array(z.string()).min(1, 'must name the program to run'),
-      env: z.array(z.string().regex(/^[^=]+=/, 'must be NAME=value')).optional(),
-      cwd: z.string().startsWith('/', 'must be an absolute path').optional(),
+      args: ProcessArgs,
+      env: EnvList.optional(),
+      cwd: AbsolutePath.optional(),
       user: User.optional(),
     }),
     result: Process,
@@ -447,6 +499,73 @@ export const methods = {
     readOnly: true,
     example: { subscription: 's1' },
   }),
+  'image.pull': method({
+    summary: 'Pull an image from a registry (skopeo) and unpack it once; image.progress notifications come while it runs.',
+    params: z
+      .strictObject({
+        ref: ImageRefParam.describe('registry/repository[:tag|@digest]; short names are docker.io\'s, as in podman'),
+        insecure: z.boolean().optional().describe('plain HTTP or an unverified certificate (a local registry)'),
+        username: z.string().min(1).max(1024).optional(),
+        password: z.string().min(1).max(8192).optional().describe('never logged nor kept: it lives in a 0600 file under --state for the pull only'),
+      })
+      .refine((p) => (p.username === undefined) === (p.password === undefined), {
+        error: 'give username and password together',
+        path: ['password'],
+        when: (payload) => payload.issues.length === 0,
+      }),
+    result: Image,
+    errors: ['invalid_params', 'not_found', 'unavailable', 'runtime_error', 'timeout'],
+    readOnly: false,
+    example: { ref: '127.0.0.1:5000/corral/bb:1', insecure: true },
+  }),
+  'image.import': method({
+    summary: 'Import an image from an archive or OCI layout on this host.',
+    params: z.strictObject({
+      path: AbsolutePath.describe('the archive (or OCI layout folder) on the host'),
+      format: z.enum(['oci-archive', 'docker-archive', 'oci']).optional().describe('told from the file when left out'),
+      ref: ImageRefParam.optional().describe("the name to give it; default the archive's own name, if any"),
+    }),
+    result: Image,
+    errors: ['invalid_params', 'not_found', 'unavailable', 'runtime_error', 'timeout'],
+    readOnly: false,
+    example: { path: '/srv/images/bb.tar', format: 'oci-archive', ref: 'corral/bb:1' },
+  }),
+  'image.list': method({
+    summary: 'Every image this corrald holds.',
+    params: Empty,
+    result: z.object({ images: z.array(Image) }),
+    errors: [],
+    readOnly: true,
+    example: {},
+  }),
+  'image.get': method({
+    summary: 'One image: digest, names, size, layers and its config (entrypoint, cmd, env, workdir, user, labels).',
+    params: z.strictObject({ ref: ImageRefParam }),
+    result: Image,
+    errors: ['not_found', 'invalid_params'],
+    readOnly: true,
+    example: { ref: 'busybox' },
+  }),
+  'image.remove': method({
+    summary: "Remove a name (a digest: every name) and, with its last name, the image; refused while a container uses it unless force and none of them runs (force deletes them).",
+    params: z.strictObject({ ref: ImageRefParam, force: z.boolean().optional() }),
+    result: z.object({
+      untagged: z.array(z.string()).describe('names removed'),
+      deleted: z.array(z.string()).describe('digests of images removed with their last name'),
+      containers: z.array(Id).describe('stopped or created containers deleted with force'),
+    }),
+    errors: ['not_found', 'invalid_state', 'invalid_params'],
+    readOnly: false,
+    example: { ref: 'busybox:latest' },
+  }),
+  'image.prune': method({
+    summary: 'Remove unpacked trees and blobs that no image holds (left by removals and interrupted pulls).',
+    params: Empty,
+    result: z.object({ trees: z.number().int(), blobs: z.number().int(), bytesFreed: z.number().int() }),
+    errors: [],
+    readOnly: false,
+    example: {},
+  }),
 } as const;
 
 export type Methods = typeof methods;
@@ -471,6 +590,14 @@ export const notifications = {
       .optional()
       .describe('with end: the client read too slowly and the follow was ended; ask again with process.logs (tail, follow)'),
   }),
+  'image.progress': z.object({
+    ref: z.string().describe('the full name being pulled or the path being imported'),
+    phase: z.enum(['resolving', 'copying', 'unpacking']),
+    layersDone: z.number().int(),
+    layersTotal: z.number().int(),
+    bytesDone: z.number().int(),
+    bytesTotal: z.number().int().describe('0 until the manifest is read'),
+  }),
   'events.overflow': z.object({
     subscription: SubscriptionId,
     lastSeq: z.number().int().describe('resubscribe with since: lastSeq to continue'),
@@ -482,7 +609,12 @@ export type NotificationOf<N extends NotificationName> = z.output<(typeof notifi
 export type ContainerT = z.output<typeof Container>;
 export type ProcessT = z.output<typeof Process>;
 export type EventT = z.output<typeof Event>;
+type ImageEventT = Extract<EventT, { image: ImageT }>;
+/** The events about images rather than containers: they carry an image, no container id. */
+export const isImageEvent = (e: EventT): e is ImageEventT => e.type === 'image.pull' || e.type === 'image.import' || e.type === 'image.remove';
 export type LogLineT = z.output<typeof LogLine>;
 export type ContainerStateT = z.output<typeof ContainerState>;
 export type ResourcesT = z.output<typeof Resources>;
 export type ExitT = z.output<typeof Exit>;
+export type ImageT = z.output<typeof Image>;
+export type ImageConfigT = z.output<typeof ImageConfig>;

@@ -20,8 +20,8 @@ export interface BundleOptions {
   busybox?: string;
 }
 
-/** The config.json of `runc spec`, with terminal off and the given process. */
-function defaultSpec(options: BundleOptions = {}): Record<string, unknown> {
+/** The config.json of `runc spec`, with terminal off and the given process; also the base of a container from an image. */
+export function defaultSpec(options: BundleOptions = {}): Record<string, unknown> {
   const caps = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
   return {
     ociVersion: '1.0.2-dev',

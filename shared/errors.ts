@@ -79,5 +79,7 @@ export const errors = {
   invalidState: (message: string, data?: ErrorData) => new CorralError('invalid_state', message, { data }),
   invalidBundle: (message: string, cause?: unknown) => new CorralError('invalid_bundle', message, { cause }),
   timeout: (message: string) => new CorralError('timeout', message),
+  /** A param valid on its own that the daemon found wrong (an image with no command, say); ISSUES as zod would give them. */
+  invalidParams: (message: string, issues: ParamIssue[], cause?: unknown) => new CorralError('invalid_params', message, { data: { issues }, cause }),
   limit: (message: string, data?: ErrorData) => new CorralError('limit_exceeded', message, { data }),
 };

@@ -3,9 +3,10 @@
 import { containerMethods } from './container.js';
 import { daemonMethods } from './daemon.js';
 import { eventMethods } from './events.js';
+import { imageMethods } from './image.js';
 import { processMethods } from './process.js';
 import type { DaemonContext, Handlers } from './types.js';
 
 export function handlers(d: DaemonContext): Handlers {
-  return { ...daemonMethods(d), ...containerMethods(d), ...processMethods(d), ...eventMethods(d) };
+  return { ...daemonMethods(d), ...containerMethods(d), ...processMethods(d), ...eventMethods(d), ...imageMethods(d) };
 }

@@ -43,6 +43,12 @@ export interface Connection {
   /** Makes a subscription of this connection, which starts once the current call's reply is written; returns its id. */
   addSubscription(make: (out: Outlet) => Subscription): string;
   removeSubscription(id: string): boolean;
+  /**
+   * Sends a notification about the current call before its reply (a pull's
+   * progress). Dropped, not queued, while the client has not read what it was
+   * sent: progress is superseded by the next one and by the reply.
+   */
+  progress(method: string, params: Record<string, unknown>): void;
 }
 
 export interface CallContext {

@@ -7,7 +7,7 @@
 // assumes a state it did not read from runc or an exit file.
 import fs from 'node:fs/promises';
 import type { ContainerT, ContainerStateT, ProcessT, ResourcesT } from '../../shared/api.js';
-import { INIT_PROCESS } from '../../shared/api.js';
+import { CONTAINER_OWN_NAMES, INIT_PROCESS } from '../../shared/api.js';
 import { CorralError, errors } from '../../shared/errors.js';
 import type { RuncStats, RuncStatus } from '../oci/runc.js';
 import type { OciRuntime } from '../oci/runtime.js';
@@ -24,6 +24,18 @@ import { oomCounterFile, startTime, waitForEnd } from './procinfo.js';
 
 export type { ExitFile } from './exit-file.js';
 import { SIGKILL } from './signals.js';
+import { applyOverrides, specFromImage, type ImageSource, type SpecOverrides } from './container-spec.js';
+import { mountOverlay } from './mounts.js';
+
+/** What a new container is made from: a bundle or a taken image, and the request's own fields over its spec. */
+export interface CreateOptions {
+  bundle?: string;
+  image?: ImageSource;
+  labels: Record<string, string>;
+  overrides: SpecOverrides;
+}
+
+const OWN_NAMES = new Set<string>(Object.values(CONTAINER_OWN_NAMES));
 
 export interface RuntimeDeps {
   layout: Layout;
@@ -76,22 +88,30 @@ export class Container {
   }
 
   /**
-   * New: validates the bundle, writes state.json, then has conmon run `runc
-   * create`, and records init's pid before answering. A failure removes
-   * everything it wrote, so a retry starts clean.
+   * New: builds the spec (the bundle's, or one from the image), writes
+   * state.json, mounts an image's overlay, then has conmon run `runc create`,
+   * and records init's pid before answering. A failure removes everything it
+   * wrote (the mount too), so a retry starts clean.
    */
-  static async create(deps: RuntimeDeps, id: string, bundle: string, labels: Record<string, string>): Promise<Container> {
-    const spec = await loadBundle(bundle);
+  static async create(deps: RuntimeDeps, id: string, o: CreateOptions): Promise<Container> {
     const { layout } = deps;
+    const spec = o.image ? await specFromImage(id, o.image, o.overrides) : applyOverrides(await loadBundle(o.bundle!), o.overrides);
+    const bundle = o.image ? layout.containerDir(id) : o.bundle!;
     try {
       await fs.mkdir(layout.containerDir(id));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw errors.alreadyExists(`container ${id}`);
       throw err;
     }
-    const c = new Container(deps, { id, bundle, labels, createdAt: now(), bootId: deps.bootId }, 'creating');
+    const image = o.image ? { ref: o.image.ref, digest: o.image.digest } : undefined;
+    const c = new Container(deps, { id, bundle, ...(image ? { image } : {}), labels: o.labels, createdAt: now(), bootId: deps.bootId }, 'creating');
     try {
       await c.saveRecord();
+      if (o.image) {
+        // only a crash of corrald in this boot can find these before init's record: recovery removes the folder
+        await writeJsonAtomic(layout.imageConfigFile(id), spec, false);
+        await c.mountRootfs();
+      }
       await c.launch(INIT_PROCESS, spec.process, runtimeConfig(spec, bundle));
       c.runcStatus = 'created';
       return c;
@@ -99,6 +119,17 @@ export class Container {
       await c.destroyQuietly();
       throw err;
     }
+  }
+
+  /** The overlay of a container from an image: the image's tree below, its own upper/work; a no-op if mounted. */
+  private async mountRootfs(): Promise<void> {
+    const { layout } = this.deps;
+    const digest = this.record.image?.digest;
+    if (!digest) return;
+    await fs.mkdir(layout.overlayUpper(this.id), { recursive: true });
+    await fs.mkdir(layout.overlayWork(this.id), { recursive: true });
+    await fs.mkdir(layout.rootfsDir(this.id), { recursive: true });
+    await mountOverlay({ lower: layout.unpackedRootfs(digest), upper: layout.overlayUpper(this.id), work: layout.overlayWork(this.id), target: layout.rootfsDir(this.id) });
   }
 
   /** Reads the records of container ID; throws when state.json is unreadable. */
@@ -109,7 +140,7 @@ export class Container {
     const c = new Container(deps, record, runcStatus ?? (record.startedAt ? 'running' : 'created'));
     const entries = await fs.readdir(deps.layout.containerDir(id), { withFileTypes: true });
     for (const e of entries) {
-      if (!e.isDirectory() || e.name.startsWith('.')) continue;
+      if (!e.isDirectory() || e.name.startsWith('.') || OWN_NAMES.has(e.name)) continue;
       const raw = await readJson(deps.layout.processFile(id, e.name)).catch((err: NodeJS.ErrnoException) => err);
       if (raw instanceof Error && (raw as NodeJS.ErrnoException).code === 'ENOENT') {
         c.unrecorded.push(e.name);
@@ -180,6 +211,8 @@ export class Container {
 
   async start(): Promise<void> {
     this.check('start');
+    // after a reboot, or an admin's umount, the host's view of the rootfs is gone: the container's own survives in its namespace
+    await this.mountRootfs();
     await this.deps.runtime.start(this.id);
     this.runcStatus = 'running';
     const oomCounter = this.init?.pid ? await oomCounterFile(this.init.pid) : undefined;

@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DELETING_PREFIX } from './layout.js';
+import { unmountUnder } from './mounts.js';
 
 const TEMP_SUFFIX = '.tmp';
 
@@ -98,13 +99,19 @@ export async function removeAside(dir: string): Promise<void> {
   }
   const aside = path.join(path.dirname(dir), `${DELETING_PREFIX}${path.basename(dir)}-${randomBytes(4).toString('hex')}`);
   await fs.rename(dir, aside);
-  await fs.rm(aside, { recursive: true, force: true });
+  await removeTree(aside);
+}
+
+/** rm -rf that never walks into a mount (a container's overlay): those are unmounted first. */
+export async function removeTree(dir: string): Promise<void> {
+  await unmountUnder(dir);
+  await fs.rm(dir, { recursive: true, force: true });
 }
 
 /** Finishes deletes that a crash interrupted. */
 export async function sweepDeleted(parent: string): Promise<string[]> {
   const names = await fs.readdir(parent).catch(() => [] as string[]);
   const swept = names.filter((n) => n.startsWith(DELETING_PREFIX));
-  for (const n of swept) await fs.rm(path.join(parent, n), { recursive: true, force: true });
+  for (const n of swept) await removeTree(path.join(parent, n));
   return swept;
 }

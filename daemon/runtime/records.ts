@@ -10,6 +10,8 @@ import { OciProcess, type OciSpecT } from '../oci/spec.js';
 export const ContainerRecord = z.object({
   id: z.string(),
   bundle: z.string(),
+  /** For a container from an image: which one (its bundle is then its own folder, rootfs an overlay on the image). */
+  image: z.object({ ref: z.string(), digest: z.string() }).optional(),
   labels: z.record(z.string(), z.string()),
   createdAt: z.string(),
   bootId: z.string(),

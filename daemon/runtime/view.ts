@@ -28,6 +28,7 @@ export function containerView(c: Container): ContainerT {
   return {
     id: r.id,
     bundle: r.bundle,
+    ...(r.image ? { image: r.image } : {}),
     state,
     pid: state === 'stopped' ? null : (init?.pid ?? null),
     labels: r.labels,

@@ -70,6 +70,9 @@ class CallScope implements ConnectionApi {
   removeSubscription(id: string): boolean {
     return this.conn.removeSubscription(id);
   }
+  progress(method: string, params: Record<string, unknown>): void {
+    this.conn.progress(method, params);
+  }
 }
 
 export class Connection {
@@ -104,6 +107,10 @@ export class Connection {
 
   private notify(method: string, params: unknown): void {
     this.write(JSON.stringify({ jsonrpc: '2.0', method, params }));
+  }
+
+  progress(method: string, params: Record<string, unknown>): void {
+    if (this.backlog <= SUBSCRIBER_BACKLOG_BYTES) this.notify(method, params);
   }
 
   addSubscription(make: (out: Outlet) => Subscription): Held {

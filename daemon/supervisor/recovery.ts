@@ -7,12 +7,14 @@
 // logged; it never stops the daemon.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { INIT_PROCESS, ID_PATTERN } from '../../shared/api.js';
+import { CONTAINER_OWN_NAMES, INIT_PROCESS, ID_PATTERN } from '../../shared/api.js';
 import { readPidFile } from '../oci/conmon.js';
 import type { RuncState } from '../oci/runc.js';
 import { OciProcess } from '../oci/spec.js';
 import { Container } from '../runtime/container.js';
 import { BUNDLE_ANNOTATION, type ContainerRecordT, type ProcessRecordT } from '../runtime/records.js';
+import { IMAGE_DIGEST_ANNOTATION, IMAGE_REF_ANNOTATION } from '../runtime/container-spec.js';
+import { mountsUnder, unmountUnder } from '../runtime/mounts.js';
 import { judgeProcess, isLeakedMonitor, monitorKey } from '../runtime/decide.js';
 import { exists, isTempFile, readJson, removeAside, sweepDeleted, writeJsonAtomic } from '../runtime/files.js';
 import { QUARANTINE_PREFIX } from '../runtime/layout.js';
@@ -22,6 +24,7 @@ import type { Supervisor } from './supervisor.js';
 
 /** How long restore waits for the leaked monitors it killed to be gone. */
 const LEAK_KILL_WAIT_MS = 5_000;
+const OWN_NAMES = new Set<string>(Object.values(CONTAINER_OWN_NAMES));
 
 export interface RecoveryReport {
   containers: number;
@@ -32,6 +35,9 @@ export interface RecoveryReport {
   rebuilt: string[];
   leakedContainers: string[];
   leakedMonitors: number[];
+  /** Overlay mounts under the containers folder that no listed container claims (a delete cut off, a quarantine). */
+  strayMounts?: string[];
+  images?: number;
 }
 
 export async function recover(sup: Supervisor): Promise<RecoveryReport> {
@@ -70,9 +76,29 @@ export async function recover(sup: Supervisor): Promise<RecoveryReport> {
   }
 
   await cleanLeaks(sup, runcStates, report);
+  report.strayMounts = await cleanMounts(sup);
+  try {
+    const images = await sup.images.open(new Set(sup.all().flatMap((c) => (c.record.image ? [c.record.image.digest] : []))));
+    report.images = images.images;
+    if (images.jobsCleared || images.treesRemoved || images.dropped.length) log.info(images, 'image store: cleared what a crash left');
+  } catch (err) {
+    log.error({ err }, 'cannot open the image store; image methods will fail until corrald restarts');
+  }
   report.containers = sup.size;
   log.info(report, 'restore finished');
   return report;
+}
+
+/** Unmounts every mount under the containers folder but the rootfs of a listed container. */
+async function cleanMounts(sup: Supervisor): Promise<string[]> {
+  const { layout } = sup.deps;
+  const claimed = new Set(sup.all().filter((c) => c.record.image).map((c) => layout.rootfsDir(c.id)));
+  const stray = (await mountsUnder(layout.containersDir)).filter((m) => !claimed.has(m.mountPoint));
+  for (const m of stray) {
+    await unmountUnder(m.mountPoint).catch((err) => sup.log.error({ err, mount: m.mountPoint }, 'cannot unmount a stray container mount'));
+  }
+  if (stray.length) sup.log.warn({ mounts: stray.map((m) => m.mountPoint) }, 'unmounted container mounts no record claims');
+  return stray.map((m) => m.mountPoint);
 }
 
 async function loadOrRebuild(sup: Supervisor, id: string, runcState: RuncState | undefined, report: RecoveryReport): Promise<Container | undefined> {
@@ -103,7 +129,9 @@ async function loadOrRebuild(sup: Supervisor, id: string, runcState: RuncState |
     }
     if (!runcState) throw err;
     // runc still knows it: rebuild the record from runc's word rather than lose a live container
-    const record: ContainerRecordT = { id, bundle: runcState.annotations?.[BUNDLE_ANNOTATION] ?? runcState.bundle, labels: {}, createdAt: runcState.created ?? new Date().toISOString(), bootId: sup.deps.bootId };
+    const a = runcState.annotations ?? {};
+    const image = a[IMAGE_DIGEST_ANNOTATION] ? { ref: a[IMAGE_REF_ANNOTATION] ?? a[IMAGE_DIGEST_ANNOTATION], digest: a[IMAGE_DIGEST_ANNOTATION] } : undefined;
+    const record: ContainerRecordT = { id, bundle: a[BUNDLE_ANNOTATION] ?? runcState.bundle, ...(image ? { image } : {}), labels: {}, createdAt: runcState.created ?? new Date().toISOString(), bootId: sup.deps.bootId };
     await writeJsonAtomic(layout.stateFile(id), record);
     sup.log.warn({ id, err }, 'state.json was unreadable; rebuilt it from runc (labels are lost)');
     report.rebuilt.push(id);
@@ -116,7 +144,8 @@ async function removeTempFiles(dir: string): Promise<void> {
   for (const e of await fs.readdir(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     if (e.isFile() && isTempFile(e.name)) await fs.rm(p, { force: true });
-    else if (e.isDirectory() && !e.name.startsWith('.')) for (const n of await fs.readdir(p)) if (isTempFile(n)) await fs.rm(path.join(p, n), { force: true });
+    // an image container's rootfs and overlay hold the user's files, not corral's records
+    else if (e.isDirectory() && !e.name.startsWith('.') && !OWN_NAMES.has(e.name)) for (const n of await fs.readdir(p)) if (isTempFile(n)) await fs.rm(path.join(p, n), { force: true });
   }
 }
 

@@ -6,7 +6,8 @@
 // exit file's watch, the reconcile loop, a forced delete, recovery), goes
 // through one funnel into that queue: the ExitRecorder (exit-recorder.ts).
 import type { Logger } from 'pino';
-import type { ContainerStateT, ContainerT, ExitT as Exit, ProcessT, ResourcesT } from '../../shared/api.js';
+import type { ContainerStateT, ContainerT, ExitT as Exit, ParsedParamsOf, ProcessT, ResourcesT } from '../../shared/api.js';
+import { ImageStore } from '../images/store.js';
 import { INIT_PROCESS } from '../../shared/api.js';
 import { CorralError, errors } from '../../shared/errors.js';
 import type { RuncStats, RuncStatus } from '../oci/runc.js';
@@ -27,6 +28,8 @@ export class Supervisor {
   private readonly queue = new KeyedQueue();
   /** Where every exit is recorded; it owns the exits not yet saved. */
   readonly exits: ExitRecorder;
+  /** The images containers are made from. */
+  readonly images: ImageStore;
 
   constructor(
     readonly deps: RuntimeDeps,
@@ -34,6 +37,13 @@ export class Supervisor {
     readonly log: Logger,
   ) {
     this.exits = new ExitRecorder({ layout: deps.layout, queue: this.queue, listed: (id) => this.containers.get(id), emit: (c, e) => this.emit(c, e), log });
+    this.images = new ImageStore({
+      layout: deps.layout,
+      log,
+      emit: (type, image) => this.bus.emit({ type, image }),
+      users: (digest) => this.imageUsers(digest),
+      deleteContainer: (id) => this.delete(id, false),
+    });
   }
 
   close(): void {
@@ -87,27 +97,41 @@ export class Supervisor {
   // ---- lifecycle ---------------------------------------------------------
 
   /** With start: true the call is all or nothing: a start that fails removes what the create made. */
-  async create(p: { id: string; bundle: string; labels?: Record<string, string>; start?: boolean }): Promise<ContainerT> {
-    return this.queue.run(p.id, async () => {
-      if (this.containers.has(p.id)) throw errors.alreadyExists(`container ${p.id}`);
-      const c = await Container.create(this.deps, p.id, p.bundle, p.labels ?? {});
-      // exits found by the watch queue behind this task, so they are reported after the create
-      this.containers.set(c.id, c);
-      this.exits.watch(c, c.init!);
-      if (p.start) {
-        try {
-          await c.start();
-        } catch (err) {
-          this.forget(c.id);
-          await c.destroyQuietly();
-          throw err;
+  async create(p: ParsedParamsOf<'container.create'>): Promise<ContainerT> {
+    // taken before the queue: an image.remove from now on sees this create and refuses
+    const taken = p.image ? this.images.take(p.image) : undefined;
+    const overrides = { args: p.args, env: p.env, cwd: p.cwd, user: p.user, resources: p.resources };
+    try {
+      return await this.queue.run(p.id, async () => {
+        if (this.containers.has(p.id)) throw errors.alreadyExists(`container ${p.id}`);
+        const c = await Container.create(this.deps, p.id, { bundle: p.bundle, image: taken?.source, labels: p.labels ?? {}, overrides });
+        // exits found by the watch queue behind this task, so they are reported after the create
+        this.containers.set(c.id, c);
+        this.exits.watch(c, c.init!);
+        if (p.start) {
+          try {
+            await c.start();
+          } catch (err) {
+            this.forget(c.id);
+            await c.destroyQuietly();
+            throw err;
+          }
         }
-      }
-      this.emit(c, { type: 'container.create' });
-      this.log.info({ id: c.id, processPid: c.init?.pid, bundle: c.bundle }, 'container created');
-      if (p.start) this.reportStart(c);
-      return c.view();
-    });
+        this.emit(c, { type: 'container.create' });
+        this.log.info({ id: c.id, processPid: c.init?.pid, bundle: c.bundle, image: c.record.image?.ref }, 'container created');
+        if (p.start) this.reportStart(c);
+        return c.view();
+      });
+    } finally {
+      taken?.release();
+    }
+  }
+
+  /** The containers made from image DIGEST, for image.remove and prune. */
+  imageUsers(digest: string): { id: string; state: ContainerStateT }[] {
+    return this.all()
+      .filter((c) => c.record.image?.digest === digest)
+      .map((c) => ({ id: c.id, state: c.state }));
   }
 
   start(id: string): Promise<ContainerT> {

@@ -6,7 +6,7 @@
 // container.delete and events.synced does), and container.delete removes
 // it. Events the snapshot already includes (seq at or below it, as a
 // resubscription with `since` replays them) only join the timeline.
-import type { ContainerT, EventT } from '../../shared/api.js';
+import { isImageEvent, type ContainerT, type EventT } from '../../shared/api.js';
 
 /** How many events the timeline keeps (global events view, per-container Events tab). */
 const TIMELINE_MAX = 1000;
@@ -63,6 +63,7 @@ function applyEvent(state: ContainersState, ev: EventT): ContainersState {
   const timeline = appendTimeline(state.timeline, ev);
   // the snapshot already holds what these did; a replay must not roll rows back
   if (state.staging || ev.seq <= state.snapshotSeq) return { ...state, timeline };
+  if (isImageEvent(ev)) return { ...state, timeline };
   if (ev.type === 'container.delete') return { ...state, timeline, byId: without(state.byId, ev.id) };
   return { ...state, timeline, byId: { ...state.byId, [ev.id]: ev.container } };
 }
