@@ -2,7 +2,9 @@
 // for shell scripts. The result goes to stdout as JSON (exit 0), an error to
 // stderr as JSON (exit 1), bad usage to stderr as a sentence (exit 2); with
 // --follow every notification is printed as one JSON line until the
-// subscription ends or the daemon goes away. --read-only refuses a method that
+// subscription ends or the daemon goes away; without it, a pull's or an
+// import's image.progress notifications are printed as JSON lines before the
+// result. --read-only refuses a method that
 // changes something before anything is sent: the socket chosen may be the main
 // one (given with --socket, or the read-only one is absent), which would obey
 // it. A reader that stops early (`| head`) ends the call quietly.
@@ -46,6 +48,8 @@ export async function runCall(argv: string[]): Promise<number> {
     printError(err);
     return 1;
   }
+  // a pull's or import's progress comes before its result, one JSON line each, as it goes
+  if (!follow) client.onNotification('image.progress', (p) => process.stdout.write(JSON.stringify({ method: 'image.progress', params: p }) + '\n'));
   if (follow) {
     const c = client;
     c.on('notification', (m: string, p: unknown) => {

@@ -9,6 +9,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { unmountUnder } from '../../daemon/runtime/mounts.js';
 import { fileURLToPath } from 'node:url';
 import { Client } from '../../shared/client.js';
 import { launchCorrald } from '../../shared/ready.js';
@@ -90,6 +91,8 @@ export async function startDaemon(opts: StartOptions = {}): Promise<DaemonHandle
       for (const c of clients.splice(0)) c.close();
       if (h.proc.exitCode === null && h.proc.signalCode === null) await killAndWait(h.proc, 'SIGTERM');
       await forceCleanRuntime(state);
+      // containers from images leave their overlay mounts: rm -rf must not walk into them
+      await unmountUnder(dir);
       await fsp.rm(dir, { recursive: true, force: true });
     },
   };

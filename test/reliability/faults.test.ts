@@ -17,7 +17,7 @@ import path from 'node:path';
 import { DAEMON, startDaemon, uid, runcState, conmonsUnder, until, sleep, forceCleanRuntime, type DaemonHandle } from '../helpers/daemon.js';
 import type { Client } from '../../shared/client.js';
 import { CorralError } from '../../shared/errors.js';
-import { assertConsistent, conmonTarget, explained, rejection, rejectsWith, report } from './common.js';
+import { assertConsistent, conmonTarget, explained, rejection, rejectsWith, report, seeded } from './common.js';
 
 const handles: DaemonHandle[] = [];
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -32,17 +32,6 @@ async function daemon(extraArgs: string[] = [], dir?: string): Promise<DaemonHan
   return h;
 }
 
-/** mulberry32: a small seeded generator, so the kill instants of a failing run can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Op = 'create' | 'start' | 'exec' | 'delete' | 'pause' | 'resume' | 'kill' | 'processKill' | 'update';
 const OPS: Op[] = ['create', 'start', 'exec', 'delete', 'pause', 'resume', 'kill', 'processKill', 'update'];

@@ -24,11 +24,13 @@ test('container.update needs at least one resource', () => {
   assert.match(doc.components.schemas.Resources.description ?? '', /at least one/);
 });
 
-test('Event: one kind per EventType, and the container on every type but container.delete and events.synced', () => {
+test('Event: one kind per EventType, the container on every container type but container.delete and events.synced, the image on image types', () => {
   const kinds = Event.options.map((o) => ({ types: o.shape.type.options as string[], shape: o.shape as Record<string, { safeParse(v: unknown): { success: boolean } }> }));
   assert.deepEqual(kinds.flatMap((k) => k.types).sort(), [...EventType.options].sort(), 'every type has exactly one kind');
   const withContainer = kinds.filter((k) => !k.shape.container.safeParse(undefined).success).flatMap((k) => k.types);
-  assert.deepEqual(EventType.options.filter((t) => !withContainer.includes(t)), ['container.delete', 'events.synced']);
+  assert.deepEqual(EventType.options.filter((t) => !withContainer.includes(t)), ['container.delete', 'image.pull', 'image.import', 'image.remove', 'events.synced']);
+  const withImage = kinds.filter((k) => !k.shape.image.safeParse(undefined).success).flatMap((k) => k.types);
+  assert.deepEqual(withImage, ['image.pull', 'image.import', 'image.remove']);
 
   const base = { seq: 1, time: '2026-11-28T12:00:00.000Z' };
   assert.ok(Event.safeParse({ ...base, type: 'container.delete', id: 'web' }).success);
