@@ -79,7 +79,14 @@ export class ImageStore {
   /** Containers being created from a digest, before the supervisor lists them. */
   private readonly pins = new Map<string, number>();
 
+  /** Why open() failed, if it did: every image method says so instead of working on a store it could not read. */
+  private broken: string | undefined = 'the image store is not open yet';
+
   constructor(private readonly d: ImageStoreDeps) {}
+
+  private ready(): void {
+    if (this.broken) throw new CorralError('unavailable', `${this.broken}; see corrald's log, fix the cause and restart corrald`);
+  }
 
   private get layout(): Layout {
     return this.d.layout;
@@ -95,6 +102,17 @@ export class ImageStore {
    * aside and reported, an image whose blobs are gone is dropped with a warning.
    */
   async open(claimed: Set<string>): Promise<{ images: number; jobsCleared: number; treesRemoved: number; dropped: string[] }> {
+    try {
+      const opened = await this.openStore(claimed);
+      this.broken = undefined;
+      return opened;
+    } catch (err) {
+      this.broken = `the image store under ${this.layout.imagesDir} could not be opened: ${(err as Error).message}`;
+      throw err;
+    }
+  }
+
+  private async openStore(claimed: Set<string>): Promise<{ images: number; jobsCleared: number; treesRemoved: number; dropped: string[] }> {
     const L = this.layout;
     await fs.mkdir(L.blobsDir, { recursive: true });
     await fs.mkdir(L.unpackedDir, { recursive: true });
@@ -190,6 +208,7 @@ export class ImageStore {
   // ---- reading ---------------------------------------------------------------------------------
 
   list(): ImageT[] {
+    this.ready();
     return [...this.images.values()].map(imageView).sort((a, b) => b.addedAt.localeCompare(a.addedAt));
   }
 
@@ -199,6 +218,7 @@ export class ImageStore {
 
   /** The image REF names: a full or short name, a digest, or a digest prefix of 12+ hex digits (podman's image id). */
   resolve(ref: string): StoredImage {
+    this.ready();
     const hex = ref.startsWith('sha256:') ? ref.slice(7) : ref;
     if (/^[a-f0-9]+$/.test(hex) && hex.length >= MIN_DIGEST_PREFIX) {
       const hits = [...this.images.values()].filter((i) => i.digest.slice(7).startsWith(hex));
@@ -253,6 +273,7 @@ export class ImageStore {
   pull(p: ParsedParamsOf<'image.pull'>, progress: Progress): Promise<ImageT> {
     let name: string;
     try {
+      this.ready();
       name = parseRef(p.ref).name;
     } catch (err) {
       return Promise.reject(badRef(err));
@@ -292,6 +313,7 @@ export class ImageStore {
   import(p: ParsedParamsOf<'image.import'>, progress: Progress): Promise<ImageT> {
     let names: string[] = [];
     try {
+      this.ready();
       if (p.ref) names = [parseRef(p.ref).name];
     } catch (err) {
       return Promise.reject(badRef(err));
@@ -530,6 +552,11 @@ export class ImageStore {
    * import in flight, whose blobs are not in the index yet.
    */
   prune(claimed: () => Set<string>): Promise<ResultOf<'image.prune'>> {
+    try {
+      this.ready();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.gate.exclusive(() =>
       this.indexQueue.run(INDEX_QUEUE_KEY, async () => {
         const inUse = claimed();
@@ -562,11 +589,6 @@ export class ImageStore {
         return { trees, blobs, bytesFreed };
       }),
     );
-  }
-
-  /** The digests of every image: recovery keeps their trees. */
-  digests(): Set<string> {
-    return new Set(this.images.keys());
   }
 
   private swap(next: Map<string, StoredImage>): void {

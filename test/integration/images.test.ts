@@ -8,6 +8,7 @@
 // leaves nothing on disk.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -269,4 +270,51 @@ test('restart: images, their trees and the mounts of live containers are found a
   await c.request('process.wait', { id, processId: 'after' });
   assert.match(await logText(id, 'after'), /^root:/);
   await c.request('container.delete', { id, force: true });
+});
+
+test('a disk that fills mid-pull: unavailable, no half image listed, nothing left; a retry after freeing space works', async () => {
+  const top = await scratch('image-full');
+  const root = path.join(top, 'root');
+  await fsp.mkdir(root);
+  // the blobs fit (about 1 MiB), the unpacked busybox (2 MiB) does not
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2500k,mode=0711', 'tmpfs', root], { encoding: 'utf8' });
+  assert.equal(m.status, 0, `cannot mount a tmpfs (needs root and CAP_SYS_ADMIN): ${m.stderr}`);
+  const small = await startDaemon({ dir: top });
+  try {
+    const sc = await small.client();
+    const name = ref('corral/base:1');
+    const full = await rejectsWith(sc.request('image.pull', { ref: name, insecure: true }), 'unavailable');
+    assert.match(full.message, /full.*free space/);
+    assert.deepEqual((await sc.request('image.list')).images, []);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'images/jobs')), []);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'images/unpacked')), []);
+    assert.equal(spawnSync('mount', ['-o', 'remount,size=64m', root]).status, 0);
+    const img = await sc.request('image.pull', { ref: name, insecure: true });
+    assert.deepEqual(img.names, [name]);
+  } finally {
+    await small.cleanup();
+    spawnSync('umount', ['-l', root]);
+    await fsp.rm(top, { recursive: true, force: true });
+  }
+});
+
+test('an image store that cannot be opened: corrald still serves containers, and image methods say why', async () => {
+  const top = await scratch('image-broken');
+  await fsp.mkdir(path.join(top, 'root'), { recursive: true });
+  // a file where the store's folder belongs: what a bad disk or a hand edit could leave
+  await fsp.writeFile(path.join(top, 'root', 'images'), 'not a folder\n');
+  const broken = await startDaemon({ dir: top });
+  try {
+    const bc = await broken.client();
+    const e = await rejectsWith(bc.request('image.list'), 'unavailable');
+    assert.match(e.message, /image store .* could not be opened.*restart corrald/);
+    await rejectsWith(bc.request('image.pull', { ref: ref('corral/base:1'), insecure: true }), 'unavailable');
+    await rejectsWith(bc.request('container.create', { id: uid('x'), image: 'busybox' }), 'unavailable');
+    const bundle = await broken.bundle(['/bin/true']);
+    const id = uid('still');
+    await bc.request('container.create', { id, bundle, start: true });
+    assert.equal((await bc.request('container.wait', { id })).exitStatus, 0);
+  } finally {
+    await broken.cleanup();
+  }
 });
