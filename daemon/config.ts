@@ -17,6 +17,9 @@ export const flags: FlagSpec[] = [
   { name: 'state', value: 'DIR', default: '/run/corral', help: 'runtime data that must not survive a reboot: sockets, runc state, pid files' },
   { name: 'socket', value: 'PATH', default: '<state>/corrald.sock', help: 'the API socket (mode 0660)' },
   { name: 'ro-socket', value: 'PATH', default: '<state>/corrald-ro.sock', help: 'the read-only API socket; "none" disables it' },
+  { name: 'cri-socket', value: 'PATH', default: '<state>/cri.sock', help: "the Kubernetes CRI (runtime.v1) gRPC socket (mode 0660, --group's)" },
+  { name: 'no-cri', default: '', help: 'serve no CRI socket' },
+  { name: 'insecure-registries', value: 'HOSTS', default: '', help: 'registries (host[:port], comma-separated) reached over plain HTTP or without verifying TLS, for every pull (the CRI\'s too), as dockerd\'s --insecure-registry' },
   { name: 'group', value: 'GROUP', default: 'root', help: 'group owning the API socket: its members can drive corrald (root-equivalent)' },
   { name: 'ro-group', value: 'GROUP', default: 'root', help: 'group owning the read-only socket: its members can look, not change' },
   { name: 'runtime', value: 'PATH', default: 'runc', help: 'the OCI runtime binary (runc, or crun on pure cgroup v2 hosts)' },
@@ -36,6 +39,10 @@ export interface Config {
   state: string;
   socket: string;
   roSocket: string | null;
+  /** The CRI socket, or null with --no-cri. */
+  criSocket: string | null;
+  /** Registries pulled from without TLS verification. */
+  insecureRegistries: string[];
   group: string;
   roGroup: string;
   runtime: string;
@@ -64,6 +71,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     if (!spec.value) {
       if (name === 'help') return { kind: 'help' };
       if (name === 'version') return { kind: 'version' };
+      values.set(name, 'true');
       continue;
     }
     const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
@@ -96,6 +104,9 @@ export function parseArgs(argv: string[]): ParsedArgs {
   const socket = values.has('socket') ? socketPath('socket') : path.join(state, 'corrald.sock');
   const roSocket = values.get('ro-socket') === 'none' ? null : values.has('ro-socket') ? socketPath('ro-socket') : path.join(state, 'corrald-ro.sock');
   if (socket === roSocket) throw usage('--socket and --ro-socket must be different files');
+  if (values.has('no-cri') && values.has('cri-socket')) throw usage('--no-cri and --cri-socket contradict each other; give one');
+  const criSocket = values.has('no-cri') ? null : values.has('cri-socket') ? socketPath('cri-socket') : path.join(state, 'cri.sock');
+  if (criSocket && (criSocket === socket || criSocket === roSocket)) throw usage('--cri-socket must be a file of its own, not an API socket');
   return {
     kind: 'run',
     config: {
@@ -103,6 +114,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
       state,
       socket,
       roSocket,
+      criSocket,
+      insecureRegistries: get('insecure-registries').split(',').map((h) => h.trim()).filter(Boolean),
       group: get('group'),
       roGroup: get('ro-group'),
       runtime: get('runtime'),

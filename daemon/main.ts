@@ -29,6 +29,7 @@ import { EventBus } from './supervisor/events.js';
 import { Reconciler } from './supervisor/reconcile.js';
 import { recover } from './supervisor/recovery.js';
 import { Supervisor } from './supervisor/supervisor.js';
+import { startCri, type CriServer } from './cri/server.js';
 
 const LOCK_FILE = 'corrald.pid';
 
@@ -76,6 +77,7 @@ async function run(config: Config, log: Logger): Promise<void> {
   if (loaded.skipped) log.warn(loaded, 'skipped unreadable lines of the event history');
   if (loaded.replacedLink) log.warn({ file: layout.eventsFile }, 'the event history was a symlink; removed it and started a new history there');
   const sup = new Supervisor({ layout, runtime, bootId: bootId() }, bus, log);
+  sup.images.insecureRegistries = config.insecureRegistries;
   await recover(sup);
   const reconciler = new Reconciler(sup, log);
   reconciler.start();
@@ -85,6 +87,15 @@ async function run(config: Config, log: Logger): Promise<void> {
   const server = new ApiServer({ maxConnections: config.maxConnections, maxMessageBytes: config.maxMessageBytes, maxSubscriptions: config.maxSubscriptions, dispatcher, log });
   // the main socket last: once it appears, the read-only one is there too
   if (config.roSocket) await server.listen({ path: config.roSocket, group: config.roGroup, readOnly: true });
+  // the CRI before the main socket: a client that finds corrald's socket finds the CRI's too
+  let cri: CriServer | undefined;
+  if (config.criSocket) {
+    try {
+      cri = await startCri({ socket: config.criSocket, group: config.group, sup, log });
+    } catch (err) {
+      log.error({ err, socket: config.criSocket }, 'cannot serve the CRI; corrald goes on without it (see --cri-socket, --no-cri)');
+    }
+  }
   await server.listen({ path: config.socket, group: config.group, readOnly: false });
   log.info({ containers: sup.size, version: VERSION }, 'corrald ready');
 
@@ -94,6 +105,7 @@ async function run(config: Config, log: Logger): Promise<void> {
     sup.close();
     bus.close();
     await server.close();
+    await cri?.close();
     await fsp.rm(path.join(config.state, LOCK_FILE), { force: true });
     process.exit(0);
   };

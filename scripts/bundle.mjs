@@ -24,6 +24,8 @@ await build({
   // pino and its helpers are CommonJS and call require(); an ES module bundle needs one.
   banner: { js: "import { createRequire as __corralCreateRequire } from 'node:module'; const require = __corralCreateRequire(import.meta.url);" },
   logLevel: 'warning',
+  // loaded only when the CRI is on (daemon/cri/server.ts imports them dynamically), from node_modules
+  external: ['@grpc/grpc-js', '@grpc/proto-loader'],
 });
 // Run as a program (its first line carries corrald's node flags), never as `node FILE`.
 fs.chmodSync(path.join(top, 'dist/corrald.js'), 0o755);

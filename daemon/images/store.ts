@@ -17,7 +17,7 @@ import type { Logger } from 'pino';
 import type { ContainerStateT, ImageT, NotificationOf, ParsedParamsOf, ResultOf } from '../../shared/api.js';
 import { CorralError, errors } from '../../shared/errors.js';
 import { DIGEST, parseRef, RefError } from '../../shared/image-ref.js';
-import { readJson, removeTree, writeFileAtomic, writeJsonAtomic } from '../runtime/files.js';
+import { diskUsage, readJson, removeTree, writeFileAtomic, writeJsonAtomic } from '../runtime/files.js';
 import type { Layout } from '../runtime/layout.js';
 import type { ImageSource } from '../runtime/container-spec.js';
 import { isSameProcess, waitForEnd } from '../runtime/procinfo.js';
@@ -79,6 +79,8 @@ export class ImageStore {
   /** Containers being created from a digest, before the supervisor lists them. */
   private readonly pins = new Map<string, number>();
 
+  /** Registries (host[:port]) every pull reaches without TLS verification: corrald's --insecure-registries. */
+  insecureRegistries: readonly string[] = [];
   /** Why open() failed, if it did: every image method says so instead of working on a store it could not read. */
   private broken: string | undefined = 'the image store is not open yet';
 
@@ -476,13 +478,14 @@ export class ImageStore {
 
   /** The pull's registry access: the credentials go to a 0600 auth file under --state, removed after the pull. */
   private async access(job: string, p: ParsedParamsOf<'image.pull'>): Promise<RegistryAccess> {
-    if (!p.username || !p.password) return { insecure: p.insecure };
     const registry = parseRef(p.ref).domain;
+    const insecure = p.insecure || this.insecureRegistries.includes(registry);
+    if (!p.username || !p.password) return { insecure };
     await fs.mkdir(this.layout.imageSecretsDir, { recursive: true, mode: 0o700 });
     const authFile = path.join(this.layout.imageSecretsDir, `auth-${path.basename(job)}.json`);
     const auth = Buffer.from(`${p.username}:${p.password}`).toString('base64');
     await writeFileAtomic(authFile, JSON.stringify({ auths: { [registry]: { auth } } }), false);
-    return { insecure: p.insecure, authFile };
+    return { insecure, authFile };
   }
 
   // ---- remove and prune ------------------------------------------------------------------------
@@ -570,7 +573,7 @@ export class ImageStore {
         let trees = 0;
         for (const name of await fs.readdir(this.layout.unpackedDir)) {
           if (keepTrees.has(name)) continue;
-          bytesFreed += await du(path.join(this.layout.unpackedDir, name));
+          bytesFreed += (await diskUsage(path.join(this.layout.unpackedDir, name))).bytes;
           await removeTree(path.join(this.layout.unpackedDir, name));
           trees++;
         }
@@ -598,13 +601,3 @@ export class ImageStore {
 }
 
 const blobsOf = (digest: string, m: ManifestT) => [digest, m.config.digest, ...m.layers.map((l) => l.digest)];
-
-async function du(dir: string): Promise<number> {
-  let total = 0;
-  const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
-  for (const e of entries) {
-    if (!e.isFile()) continue;
-    total += (await fs.lstat(path.join(e.parentPath, e.name)).catch(() => undefined))?.size ?? 0;
-  }
-  return total;
-}

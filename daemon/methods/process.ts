@@ -26,7 +26,7 @@ export function processMethods({ sup }: DaemonContext): Pick<Handlers, ProcessMe
       const processId = p.processId ?? INIT_PROCESS;
       const c = sup.find(p.id);
       const proc = c.getProcess(processId);
-      const file = sup.deps.layout.logFile(p.id, processId);
+      const file = c.logFile(processId);
       const { lines, offset, pending, ino } = await readLog(file, { stream: p.stream, tail: p.tail });
       if (!p.follow) return { lines };
       const subscription = ctx.conn.addSubscription((out) => {

@@ -16,6 +16,22 @@ export interface SpecOverrides {
   cwd?: string;
   user?: { uid: number; gid: number; additionalGids?: number[] };
   resources?: ResourcesT;
+  /** What only the CRI gives (the JSON-RPC API does not): an image's Entrypoint replaced, a user by name, a pod's hostname, the namespaces it shares, bind mounts, annotations. */
+  entrypoint?: string[];
+  userName?: string;
+  hostname?: string;
+  namespaces?: NamespaceOverride[];
+  mounts?: { destination: string; source: string; type: string; options: string[] }[];
+  annotations?: Record<string, string>;
+}
+
+/** A namespace of the spec: a new one, one to join (path), or none of that type (absent: the host's). */
+export type NamespaceOverride = { type: string; path?: string } | { type: string; absent: true };
+
+/** The spec's namespaces with OVER's replacing those of the same type. */
+export function mergeNamespaces(base: { type: string; path?: string }[], over: NamespaceOverride[]): { type: string; path?: string }[] {
+  const types = new Set(over.map((n) => n.type));
+  return [...base.filter((n) => !types.has(n.type)), ...over.filter((n): n is { type: string; path?: string } => !('absent' in n))];
 }
 
 /** Annotations that say which image a container's spec came from, so recovery can tell it without state.json. */
@@ -46,6 +62,11 @@ export function specResources(r: ResourcesT, base: Record<string, unknown> = {})
 /** SPEC with the request's fields over its own. */
 export function applyOverrides(spec: OciSpecT, o: SpecOverrides): OciSpecT {
   const linux = (spec.linux ?? {}) as Record<string, unknown>;
+  const nextLinux = {
+    ...linux,
+    ...(o.resources ? { resources: specResources(o.resources, linux.resources as Record<string, unknown> | undefined) } : {}),
+    ...(o.namespaces ? { namespaces: mergeNamespaces((linux.namespaces as { type: string; path?: string }[] | undefined) ?? [], o.namespaces) } : {}),
+  };
   return {
     ...spec,
     process: {
@@ -55,7 +76,10 @@ export function applyOverrides(spec: OciSpecT, o: SpecOverrides): OciSpecT {
       ...(o.cwd ? { cwd: o.cwd } : {}),
       ...(o.user ? { user: o.user } : {}),
     },
-    ...(o.resources ? { linux: { ...linux, resources: specResources(o.resources, linux.resources as Record<string, unknown> | undefined) } } : {}),
+    ...(o.hostname !== undefined ? { hostname: o.hostname } : {}),
+    ...(o.mounts ? { mounts: [...(spec.mounts ?? []), ...o.mounts] } : {}),
+    ...(o.annotations ? { annotations: { ...(spec.annotations as Record<string, string> | undefined), ...o.annotations } } : {}),
+    ...(o.resources || o.namespaces ? { linux: nextLinux } : {}),
   };
 }
 
@@ -70,12 +94,14 @@ export interface ImageSource {
 /** The spec of container ID from an image; ARGS replace the image's Cmd (its Entrypoint stays), as in podman. */
 export async function specFromImage(id: string, image: ImageSource, o: SpecOverrides): Promise<OciSpecT> {
   const cfg = image.config;
-  const command = [...(cfg.entrypoint ?? []), ...(o.args ?? cfg.cmd ?? [])];
+  // a new Entrypoint drops the image's Cmd too, as docker's --entrypoint does
+  const command = [...(o.entrypoint ?? cfg.entrypoint ?? []), ...(o.args ?? (o.entrypoint ? [] : (cfg.cmd ?? [])))];
   if (command.length === 0) {
     throw errors.invalidParams(`image ${image.ref} names no command (no Entrypoint nor Cmd): give args`, [{ path: 'args', message: 'required: the image has no command' }]);
   }
   const base = defaultSpec({ hostname: id.slice(0, 63) }) as OciSpecT;
-  const user = o.user ?? (cfg.user ? await imageUser(cfg.user, image.rootfs, image.ref) : base.process.user);
+  const named = o.userName ?? cfg.user;
+  const user = o.user ?? (named ? await imageUser(named, image.rootfs, image.ref) : base.process.user);
   const workdir = cfg.workdir && cfg.workdir.startsWith('/') ? cfg.workdir : '/';
   const spec: OciSpecT = {
     ...base,

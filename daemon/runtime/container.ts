@@ -33,6 +33,8 @@ export interface CreateOptions {
   image?: ImageSource;
   labels: Record<string, string>;
   overrides: SpecOverrides;
+  /** Where init's output goes instead of its folder's log (a CRI container's log_path); its folder must exist. */
+  initLog?: string;
 }
 
 const OWN_NAMES = new Set<string>(Object.values(CONTAINER_OWN_NAMES));
@@ -112,7 +114,7 @@ export class Container {
         await writeJsonAtomic(layout.imageConfigFile(id), spec, false);
         await c.mountRootfs();
       }
-      await c.launch(INIT_PROCESS, spec.process, runtimeConfig(spec, bundle));
+      await c.launch(INIT_PROCESS, spec.process, runtimeConfig(spec, bundle), o.initLog);
       c.runcStatus = 'created';
       return c;
     } catch (err) {
@@ -158,7 +160,7 @@ export class Container {
    * before conmon starts (pid null), so a crash in between leaves a record
    * recovery can finish or roll back.
    */
-  private async launch(processId: string, spec: OciProcessT, config?: OciSpecT): Promise<ProcessRecordT> {
+  private async launch(processId: string, spec: OciProcessT, config?: OciSpecT, logFile?: string): Promise<ProcessRecordT> {
     const { layout } = this.deps;
     const id = this.id;
     try {
@@ -176,6 +178,7 @@ export class Container {
       bootId: this.deps.bootId,
       startedAt: now(),
       pid: null,
+      ...(logFile ? { logFile } : {}),
     };
     // registered at once: the folder is this record's, and a failed exec removes both
     this.processes.set(processId, rec);
@@ -194,7 +197,7 @@ export class Container {
       conmonPidFile: layout.conmonPidFile(id, processId),
       exitDir: layout.monitorExitDir(id, processId),
       persistDir: layout.processDir(id, processId),
-      logFile: layout.logFile(id, processId),
+      logFile: this.logFile(processId),
       socketDir: layout.runtimeDir(id, processId),
       runcLogFile: layout.runcLogFile(id, processId),
       execSpecFile: exec ? layout.execSpecFile(id, processId) : undefined,
@@ -382,6 +385,11 @@ export class Container {
     await waitForEnd(monitors, MONITOR_EXIT_WAIT_MS);
     await removeAside(this.deps.layout.containerDir(this.id)).catch(() => {});
     await removeAside(this.deps.layout.runtimeContainerDir(this.id)).catch(() => {});
+  }
+
+  /** Where PROCESSID's output is: its folder's log, or the file its record names (a CRI log_path). */
+  logFile(processId: string): string {
+    return this.processes.get(processId)?.logFile ?? this.deps.layout.logFile(this.id, processId);
   }
 
   getProcess(processId: string): ProcessRecordT {

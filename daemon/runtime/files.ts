@@ -115,3 +115,15 @@ export async function sweepDeleted(parent: string): Promise<string[]> {
   for (const n of swept) await removeTree(path.join(parent, n));
   return swept;
 }
+
+/** Bytes of the files under DIR and how many entries it holds (du without following links); 0 for a missing DIR. */
+export async function diskUsage(dir: string): Promise<{ bytes: number; inodes: number }> {
+  let bytes = 0;
+  let inodes = 0;
+  const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  for (const e of entries) {
+    inodes++;
+    if (e.isFile()) bytes += (await fs.lstat(path.join(e.parentPath, e.name)).catch(() => undefined))?.size ?? 0;
+  }
+  return { bytes, inodes };
+}

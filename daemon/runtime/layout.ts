@@ -39,6 +39,8 @@ const UNPACKED_DIR = 'unpacked';
 /** Pulls, imports and unpacks in progress: each in a folder of its own, removed by recovery if left behind. */
 const JOBS_DIR = 'jobs';
 const JOB_PID_FILE = 'job.pid';
+/** The CRI's own records of pods and containers (what the CRI says of them beyond a corral container). */
+const CRI_DIR = 'cri';
 /** Folders renamed aside start with a dot, which no valid id does. */
 export const DELETING_PREFIX = '.deleting-';
 export const QUARANTINE_PREFIX = '.quarantine-';
@@ -112,6 +114,18 @@ export class Layout {
   }
   jobPidFile(jobDir: string): string {
     return path.join(jobDir, JOB_PID_FILE);
+  }
+
+  get criDir(): string {
+    return path.join(this.root, CRI_DIR);
+  }
+  /** The CRI's record of pod sandbox or container ID. */
+  criRecord(kind: 'sandboxes' | 'containers', id: string): string {
+    return path.join(this.criDir, kind, `${safe(id)}.json`);
+  }
+  /** The bundle of every pod's infra container: busybox that sleeps. */
+  get pauseBundle(): string {
+    return path.join(this.criDir, 'pause');
   }
 
   containerDir(id: string): string {

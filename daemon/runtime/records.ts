@@ -41,6 +41,8 @@ export const ProcessRecord = z.object({
   exitStatus: z.number().int().optional(),
   exitedAt: z.string().optional(),
   exitReason: z.string().optional(),
+  /** Where conmon writes its output when not in its folder: a CRI container's log_directory/log_path. */
+  logFile: z.string().optional(),
 });
 export type ProcessRecordT = z.output<typeof ProcessRecord>;
 

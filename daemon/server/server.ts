@@ -141,7 +141,7 @@ function probeSocket(p: string): Promise<'refused' | 'silent' | 'answered'> {
   });
 }
 
-function groupId(group: string): number {
+export function groupId(group: string): number {
   if (/^\d+$/.test(group)) return Number(group);
   if (group === 'root') return 0;
   try {

@@ -13,6 +13,7 @@ import { CorralError, errors } from '../../shared/errors.js';
 import type { RuncStats, RuncStatus } from '../oci/runc.js';
 import { Container, type RuntimeDeps } from '../runtime/container.js';
 import type { ExecOptions } from '../runtime/records.js';
+import type { SpecOverrides } from '../runtime/container-spec.js';
 import { EXIT_UNKNOWN } from '../runtime/decide.js';
 import { SIGKILL, toSignalNumber } from '../runtime/signals.js';
 import type { EventBus, NewEvent } from './events.js';
@@ -97,14 +98,15 @@ export class Supervisor {
   // ---- lifecycle ---------------------------------------------------------
 
   /** With start: true the call is all or nothing: a start that fails removes what the create made. */
-  async create(p: ParsedParamsOf<'container.create'>): Promise<ContainerT> {
+  /** EXTRA: what only the CRI gives, beyond container.create's params (a pod's namespaces, mounts, log path). */
+  async create(p: ParsedParamsOf<'container.create'>, extra: { overrides?: SpecOverrides; initLog?: string } = {}): Promise<ContainerT> {
     // taken before the queue: an image.remove from now on sees this create and refuses
     const taken = p.image ? this.images.take(p.image) : undefined;
-    const overrides = { args: p.args, env: p.env, cwd: p.cwd, user: p.user, resources: p.resources };
+    const overrides = { args: p.args, env: p.env, cwd: p.cwd, user: p.user, resources: p.resources, ...extra.overrides };
     try {
       return await this.queue.run(p.id, async () => {
         if (this.containers.has(p.id)) throw errors.alreadyExists(`container ${p.id}`);
-        const c = await Container.create(this.deps, p.id, { bundle: p.bundle, image: taken?.source, labels: p.labels ?? {}, overrides });
+        const c = await Container.create(this.deps, p.id, { bundle: p.bundle, image: taken?.source, labels: p.labels ?? {}, overrides, initLog: extra.initLog });
         // exits found by the watch queue behind this task, so they are reported after the create
         this.containers.set(c.id, c);
         this.exits.watch(c, c.init!);

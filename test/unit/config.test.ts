@@ -22,6 +22,8 @@ const DEFAULTS: Config = {
   state: '/run/corral',
   socket: '/run/corral/corrald.sock',
   roSocket: '/run/corral/corrald-ro.sock',
+  criSocket: '/run/corral/cri.sock',
+  insecureRegistries: [],
   group: 'root',
   roGroup: 'root',
   runtime: 'runc',
@@ -37,19 +39,22 @@ const DEFAULTS: Config = {
 describe('parseArgs: accepted', () => {
   const cases: [string, string[], Partial<Config>][] = [
     ['no flags: the defaults', [], {}],
+    ['--no-cri: no CRI socket', ['--no-cri'], { criSocket: null }],
+    ['--cri-socket moves it', ['--cri-socket', '/x/cri.sock'], { criSocket: '/x/cri.sock' }],
+    ['--insecure-registries, comma-separated', ['--insecure-registries', '127.0.0.1:5000, localhost:5001'], { insecureRegistries: ['127.0.0.1:5000', 'localhost:5001'] }],
     [
-      '--state moves both sockets under it',
+      '--state moves every socket under it',
       ['--state', '/tmp/s'],
-      { state: '/tmp/s', socket: '/tmp/s/corrald.sock', roSocket: '/tmp/s/corrald-ro.sock' },
+      { state: '/tmp/s', socket: '/tmp/s/corrald.sock', roSocket: '/tmp/s/corrald-ro.sock', criSocket: '/tmp/s/cri.sock' },
     ],
-    ['--socket overrides, --ro-socket stays under --state', ['--state', '/tmp/s', '--socket', '/x/api.sock'], { state: '/tmp/s', socket: '/x/api.sock', roSocket: '/tmp/s/corrald-ro.sock' }],
+    ['--socket overrides, --ro-socket stays under --state', ['--state', '/tmp/s', '--socket', '/x/api.sock'], { state: '/tmp/s', socket: '/x/api.sock', roSocket: '/tmp/s/corrald-ro.sock', criSocket: '/tmp/s/cri.sock' }],
     ['--ro-socket none disables it', ['--ro-socket', 'none'], { roSocket: null }],
     ['--ro-socket PATH', ['--ro-socket', '/x/ro.sock'], { roSocket: '/x/ro.sock' }],
-    ['--flag=value', ['--root=/srv/corral', '--state=/run/c2', '--log-level=debug'], { root: '/srv/corral', state: '/run/c2', socket: '/run/c2/corrald.sock', roSocket: '/run/c2/corrald-ro.sock', logLevel: 'debug' }],
+    ['--flag=value', ['--root=/srv/corral', '--state=/run/c2', '--log-level=debug'], { root: '/srv/corral', state: '/run/c2', socket: '/run/c2/corrald.sock', roSocket: '/run/c2/corrald-ro.sock', criSocket: '/run/c2/cri.sock', logLevel: 'debug' }],
     ['--flag=value with = in the value', ['--group=a=b'], { group: 'a=b' }],
     ['mixed forms', ['--runtime', '/usr/bin/crun', '--conmon=/opt/conmon'], { runtime: '/usr/bin/crun', conmon: '/opt/conmon' }],
     ['groups', ['--group', 'corral', '--ro-group', 'monitor'], { group: 'corral', roGroup: 'monitor' }],
-    ['folders are normalized', ['--root', '/srv//corral/./x/..', '--state', '/run/c/'], { root: '/srv/corral', state: '/run/c', socket: '/run/c/corrald.sock', roSocket: '/run/c/corrald-ro.sock' }],
+    ['folders are normalized', ['--root', '/srv//corral/./x/..', '--state', '/run/c/'], { root: '/srv/corral', state: '/run/c', socket: '/run/c/corrald.sock', roSocket: '/run/c/corrald-ro.sock', criSocket: '/run/c/cri.sock' }],
     ['socket paths are normalized', ['--socket', '/a/b/../api.sock'], { socket: '/a/api.sock' }],
     ['the last of a repeated flag wins', ['--log-level', 'warn', '--log-level', 'error'], { logLevel: 'error' }],
     ['every log level', ['--log-level', 'silent'], { logLevel: 'silent' }],
@@ -159,7 +164,9 @@ describe('helpText', () => {
     assert.deepEqual(listed, flags.map((f) => f.name));
     for (const f of flags) {
       if (f.value) assert.doesNotThrow(() => parseArgs([`--${f.name}=${f.name === 'root' ? '/r' : f.name === 'state' ? '/s' : f.name === 'log-level' ? 'warn' : /BYTES|N/.test(f.value!) ? '1000' : '/p'}`]), f.name);
-      else assert.notEqual(parseArgs([`--${f.name}`]).kind, 'run');
+      // a switch either answers at once (--help, --version) or is a setting (--no-cri)
+      else if (f.name === 'help' || f.name === 'version') assert.notEqual(parseArgs([`--${f.name}`]).kind, 'run');
+      else assert.equal(parseArgs([`--${f.name}`]).kind, 'run');
     }
   });
 });
