@@ -205,6 +205,11 @@ export const User = z.strictObject({
   additionalGids: z.array(z.number().int().min(0)).optional(),
 });
 
+/** A process's command, environment and working folder, as process.exec takes them and container.create changes them. */
+const ProcessArgs = z.array(z.string()).min(1, 'must name the program to run');
+const ProcessEnv = z.array(z.string().regex(/^[^=]+=/, 'must be NAME=value'));
+const ProcessCwd = z.string().startsWith('/', 'must be an absolute path');
+
 const Empty = z.strictObject({});
 const Ok = z.strictObject({});
 const Exit = z.object({ exitStatus: z.number().int(), exitedAt: Timestamp, exitReason: z.string().optional() });
@@ -269,10 +274,14 @@ export const methods = {
     example: {},
   }),
   'container.create': method({
-    summary: 'Create a container from an OCI bundle; with start: true also start it.',
+    summary: "Create a container from an OCI bundle, its process's command, environment, folder or user changed if asked; with start: true also start it.",
     params: z.strictObject({
       id: Id,
       bundle: z.string().min(1).describe('absolute path of a folder with config.json and the root filesystem'),
+      args: ProcessArgs.optional().describe("the command and its arguments, instead of the bundle's process.args"),
+      env: ProcessEnv.optional().describe("NAME=value pairs added to the bundle's process.env; a NAME already there takes the new value"),
+      cwd: ProcessCwd.optional().describe("the working folder, instead of the bundle's process.cwd"),
+      user: User.optional().describe("the user, instead of the bundle's process.user"),
       labels: Labels.optional(),
       start: z.boolean().optional().describe('start it too, in the same call'),
     }),
@@ -378,9 +387,9 @@ export const methods = {
     params: z.strictObject({
       id: Id,
       processId: NewProcessId,
-      args: z.array(z.string()).min(1, 'must name the program to run'),
-      env: z.array(z.string().regex(/^[^=]+=/, 'must be NAME=value')).optional(),
-      cwd: z.string().startsWith('/', 'must be an absolute path').optional(),
+      args: ProcessArgs,
+      env: ProcessEnv.optional(),
+      cwd: ProcessCwd.optional(),
       user: User.optional(),
     }),
     result: Process,

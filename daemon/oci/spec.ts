@@ -62,3 +62,18 @@ export async function loadBundle(bundle: string): Promise<OciSpecT> {
   if (!rst?.isDirectory()) throw new CorralError('invalid_bundle', `root filesystem ${rootfs} (root.path in config.json) does not exist or is not a folder`);
   return spec;
 }
+
+/** What container.create may change in a bundle's process. */
+export interface ProcessOverrides {
+  args?: string[];
+  env?: string[];
+  cwd?: string;
+  user?: { uid: number; gid: number; additionalGids?: number[] };
+}
+
+/** The bundle's process with OVERRIDES applied: args, cwd and user replace; env adds, a name given again taking the new value. */
+export function withOverrides(proc: OciProcessT, o: ProcessOverrides): OciProcessT {
+  const name = (e: string) => e.slice(0, e.indexOf('='));
+  const env = o.env ? [...(proc.env ?? []).filter((e) => !o.env!.some((x) => name(x) === name(e))), ...o.env] : proc.env;
+  return { ...proc, ...(o.args ? { args: o.args } : {}), ...(env ? { env } : {}), ...(o.cwd ? { cwd: o.cwd } : {}), ...(o.user ? { user: o.user } : {}) };
+}

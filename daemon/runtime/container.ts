@@ -11,7 +11,7 @@ import { INIT_PROCESS } from '../../shared/api.js';
 import { CorralError, errors } from '../../shared/errors.js';
 import type { RuncStats, RuncStatus } from '../oci/runc.js';
 import type { OciRuntime } from '../oci/runtime.js';
-import { loadBundle, type OciProcessT, type OciSpecT } from '../oci/spec.js';
+import { loadBundle, withOverrides, type OciProcessT, type OciSpecT, type ProcessOverrides } from '../oci/spec.js';
 import { containerView, processView } from './view.js';
 import { ContainerRecord, ProcessRecord, runtimeConfig, type ContainerRecordT, type ExecOptions, type ProcessRecordT } from './records.js';
 
@@ -80,8 +80,9 @@ export class Container {
    * create`, and records init's pid before answering. A failure removes
    * everything it wrote, so a retry starts clean.
    */
-  static async create(deps: RuntimeDeps, id: string, bundle: string, labels: Record<string, string>): Promise<Container> {
-    const spec = await loadBundle(bundle);
+  static async create(deps: RuntimeDeps, id: string, bundle: string, labels: Record<string, string>, overrides: ProcessOverrides = {}): Promise<Container> {
+    const loaded = await loadBundle(bundle);
+    const spec = { ...loaded, process: withOverrides(loaded.process, overrides) };
     const { layout } = deps;
     try {
       await fs.mkdir(layout.containerDir(id));

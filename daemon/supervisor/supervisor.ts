@@ -10,6 +10,7 @@ import type { ContainerStateT, ContainerT, ExitT as Exit, ProcessT, ResourcesT }
 import { INIT_PROCESS } from '../../shared/api.js';
 import { CorralError, errors } from '../../shared/errors.js';
 import type { RuncStats, RuncStatus } from '../oci/runc.js';
+import type { ProcessOverrides } from '../oci/spec.js';
 import { Container, type RuntimeDeps } from '../runtime/container.js';
 import type { ExecOptions } from '../runtime/records.js';
 import { EXIT_UNKNOWN } from '../runtime/decide.js';
@@ -87,10 +88,10 @@ export class Supervisor {
   // ---- lifecycle ---------------------------------------------------------
 
   /** With start: true the call is all or nothing: a start that fails removes what the create made. */
-  async create(p: { id: string; bundle: string; labels?: Record<string, string>; start?: boolean }): Promise<ContainerT> {
+  async create(p: { id: string; bundle: string; labels?: Record<string, string>; start?: boolean } & ProcessOverrides): Promise<ContainerT> {
     return this.queue.run(p.id, async () => {
       if (this.containers.has(p.id)) throw errors.alreadyExists(`container ${p.id}`);
-      const c = await Container.create(this.deps, p.id, p.bundle, p.labels ?? {});
+      const c = await Container.create(this.deps, p.id, p.bundle, p.labels ?? {}, { args: p.args, env: p.env, cwd: p.cwd, user: p.user });
       // exits found by the watch queue behind this task, so they are reported after the create
       this.containers.set(c.id, c);
       this.exits.watch(c, c.init!);
