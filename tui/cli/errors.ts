@@ -1,0 +1,34 @@
+// What a verb's failure looks like and which exit status it gets, podman's
+// rules: 125 when corral itself failed (the API error's reason, its message
+// with the hint of what to do, and what runc said), 126 when the container's
+// command exists but cannot be run, 127 when it is not there at all; any other
+// status is the container's or process's own (run, start -a, wait).
+import { CorralError } from '../../shared/errors.js';
+import { UsageError } from './parse.js';
+
+export const EXIT_CORRAL = 125;
+const EXIT_CANNOT_INVOKE = 126;
+const EXIT_NOT_FOUND = 127;
+
+/** The exit status for ERR: 126 or 127 for a command runc could not start, else 125. */
+export function exitStatusOf(err: unknown): number {
+  if (err instanceof CorralError && err.reason === 'runtime_error') {
+    const said = `${err.message}\n${err.data.stderr ?? ''}`.toLowerCase();
+    if (/executable file not found|no such file or directory/.test(said)) return EXIT_NOT_FOUND;
+    if (/permission denied|exec format error/.test(said)) return EXIT_CANNOT_INVOKE;
+  }
+  return EXIT_CORRAL;
+}
+
+/** The lines on stderr for ERR, each starting with "corral:" or indented under it. */
+export function describeError(err: unknown, verb?: string): string {
+  const who = verb ? `corral ${verb}` : 'corral';
+  if (err instanceof UsageError) return err.message + '\n';
+  if (err instanceof CorralError) {
+    const lines = [`${who}: ${err.reason}: ${err.message}`];
+    for (const i of err.data.issues ?? []) lines.push(`  ${i.path || '(params)'}: ${i.message}`);
+    if (err.data.stderr && !err.message.includes(err.data.stderr.trim())) lines.push(`  runtime said: ${err.data.stderr.trim()}`);
+    return lines.join('\n') + '\n';
+  }
+  return `${who}: ${err instanceof Error ? err.message : String(err)}\n`;
+}
