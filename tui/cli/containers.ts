@@ -7,32 +7,17 @@
 import { type ContainerT, type ResourcesT, signalNumber, unknownSignal } from '../../shared/api.js';
 import type { Client } from '../../shared/client.js';
 import { CorralError, isCorralError } from '../../shared/errors.js';
-import { describeError, EXIT_CORRAL } from './errors.js';
+import { each } from './errors.js';
 import { ago, command, parseCpus, parseSize, status } from './human.js';
 import { bool, closest, int, list, str, UsageError } from './parse.js';
 import { FORMAT_FLAG, verb, type Ctx, type FlagSpec, type Parsed, type VerbSpec } from './spec.js';
 import { streamLogs } from './stream.js';
-import { printList, printObject, type Column } from './table.js';
+import { printInspected, printList, type Column } from './table.js';
 
 /** podman's default grace time for stop and restart. */
 const DEFAULT_STOP_SECONDS = 10;
 /** How long stop waits for the container to be gone after SIGKILL before saying so. */
 const KILL_WAIT_MS = 10_000;
-
-/** Runs FN for each id, printing each failure; 0 when all went well, else 125. */
-async function each(ctx: Ctx, verbName: string, ids: string[], fn: (c: Client, id: string) => Promise<void>): Promise<number> {
-  const c = await ctx.client();
-  let failed = false;
-  for (const id of ids) {
-    try {
-      await fn(c, id);
-    } catch (err) {
-      failed = true;
-      ctx.out.stderr.write(describeError(err, verbName));
-    }
-  }
-  return failed ? EXIT_CORRAL : 0;
-}
 
 const printId = (ctx: Ctx, id: string) => ctx.out.stdout.write(id + '\n');
 
@@ -123,21 +108,10 @@ const inspect = verb({
   mutates: false,
   flags: [{ ...FORMAT_FLAG, help: 'json (the default: an array, as podman prints), or a template applied to each, such as \'{{.State}} {{.Pid}}\'' }],
   async run(ctx, p) {
-    const c = await ctx.client();
     const found: ContainerT[] = [];
-    let failed = false;
-    for (const id of p.positionals) {
-      try {
-        found.push(await c.request('container.get', { id }));
-      } catch (err) {
-        failed = true;
-        ctx.out.stderr.write(describeError(err, 'inspect'));
-      }
-    }
-    const format = str(p, 'format');
-    if (format === undefined || format === 'json') printObject(found, 'json', ctx.out);
-    else for (const x of found) printObject(x, format, ctx.out);
-    return failed ? EXIT_CORRAL : 0;
+    const status = await each(ctx, 'inspect', p.positionals, async (c, id) => void found.push(await c.request('container.get', { id })));
+    printInspected(found, str(p, 'format'), ctx.out);
+    return status;
   },
 });
 

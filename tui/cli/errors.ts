@@ -3,8 +3,10 @@
 // with the hint of what to do, and what runc said), 126 when the container's
 // command exists but cannot be run, 127 when it is not there at all; any other
 // status is the container's or process's own (run, start -a, wait).
+import type { Client } from '../../shared/client.js';
 import { CorralError } from '../../shared/errors.js';
 import { UsageError } from './parse.js';
+import type { Ctx } from './spec.js';
 
 export const EXIT_CORRAL = 125;
 const EXIT_CANNOT_INVOKE = 126;
@@ -31,4 +33,23 @@ export function describeError(err: unknown, verb?: string): string {
     return lines.join('\n') + '\n';
   }
   return `${who}: ${err instanceof Error ? err.message : String(err)}\n`;
+}
+
+/**
+ * Runs FN for each of the ITEMS a verb was given (containers, images), as
+ * podman does: one that fails is reported and the rest still run; 0 when all
+ * went well, else 125.
+ */
+export async function each(ctx: Ctx, verb: string, items: string[], fn: (c: Client, item: string) => Promise<void>): Promise<number> {
+  const c = await ctx.client();
+  let failed = false;
+  for (const item of items) {
+    try {
+      await fn(c, item);
+    } catch (err) {
+      failed = true;
+      ctx.out.stderr.write(describeError(err, verb));
+    }
+  }
+  return failed ? EXIT_CORRAL : 0;
 }

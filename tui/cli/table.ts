@@ -100,3 +100,9 @@ export function printObject(value: unknown, format: string | undefined, out: Out
   if (format === undefined || format === 'json') out.stdout.write(JSON.stringify(value, null, 2) + '\n');
   else out.stdout.write(renderTemplate(format, value) + '\n');
 }
+
+/** What inspect prints: the objects as one JSON array (podman's form), or each through a template. */
+export function printInspected(items: unknown[], format: string | undefined, out: Output): void {
+  if (format === undefined || format === 'json') printObject(items, 'json', out);
+  else for (const it of items) printObject(it, format, out);
+}

@@ -9,6 +9,7 @@ import { completionVerbs } from './completion.js';
 import { containerVerbs } from './containers.js';
 import { daemonVerbs } from './daemon.js';
 import { helpVerb } from './help.js';
+import { imageVerbs } from './images.js';
 import { observeVerbs } from './observe.js';
 import { runVerbs } from './run.js';
 import { verb, type VerbSpec } from './spec.js';
@@ -41,6 +42,7 @@ const containers = [...containerVerbs, ...runVerbs, ...observeVerbs];
 
 export const VERBS: VerbSpec[] = [
   ...byName(containers, ['ps', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'pause', 'unpause', 'rm', 'wait', 'inspect', 'logs', 'top', 'stats', 'update']),
+  ...imageVerbs,
   ...daemonVerbs,
   call,
   bundle,
