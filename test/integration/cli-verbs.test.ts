@@ -3,11 +3,14 @@
 // verb of the table, podman's exit-code rules (125 corral, 126 cannot invoke,
 // 127 not found, else the container's own), --format json parsed back, the
 // global flags and CORRAL_SOCKET, and bash completion offering live container
-// ids through the script `corral completion bash` prints.
+// ids through the script `corral completion bash` prints, and the README's
+// command-line examples as written.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { startDaemon, CLI, until, type DaemonHandle } from '../helpers/daemon.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startDaemon, CLI, TOP, until, type DaemonHandle } from '../helpers/daemon.js';
 
 let d: DaemonHandle;
 let bundle: string;
@@ -140,6 +143,9 @@ test('create, start -a, wait, restart: the life of a container through the verbs
   const started = corral(['start', '-a', 'life']);
   assert.equal(started.status, 5, started.stderr);
   assert.equal(started.stdout, 'corral /tmp 65534:65534\n');
+  assert.equal(corral(['logs', '--since', '1h', 'life']).stdout, 'corral /tmp 65534:65534\n');
+  assert.equal(corral(['logs', '--since', '2099-01-01T00:00:00Z', 'life']).stdout, '');
+  assert.match(corral(['logs', '-t', 'life']).stdout, /^\d{4}-\d\d-\d\dT\S+ corral \/tmp/);
   const waited = corral(['wait', 'life']);
   assert.equal(waited.status, 5);
   assert.equal(waited.stdout, '5\n');
@@ -246,4 +252,17 @@ test('bash completion offers the live container ids', async () => {
   assert.equal(r.stdout, 'complete-me\n', r.stderr);
   assert.deepEqual(corral(['__complete', 'kill', '-s', 'TE'], {}, ['--socket', d.socket]).stdout.split('\n').filter((s) => s === 'TERM'), ['TERM']);
   ok(corral(['rm', '-f', 'complete-me']), 'rm');
+});
+
+test("the README's corral examples run as written", () => {
+  const readme = fs.readFileSync(path.join(TOP, 'README.md'), 'utf8');
+  const lines = readme.split('\n').filter((l) => l.startsWith('$ corral '));
+  assert.ok(lines.length >= 8, 'the README shows the command line');
+  const dir = path.join(d.dir, 'readme-web');
+  for (const line of lines) {
+    const cmd = line.slice(2).replaceAll('/tmp/web', dir).replace(/^corral /, `"${process.execPath}" "${CLI}" `);
+    const r = spawnSync('bash', ['-c', cmd], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, CORRAL_SOCKET: d.socket } });
+    assert.equal(r.status, 0, `${line}\n${r.stderr}`);
+    if (line.includes('GREETING')) assert.equal(r.stdout, 'hello from /tmp\n');
+  }
 });

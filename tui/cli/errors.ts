@@ -22,13 +22,17 @@ export function exitStatusOf(err: unknown): number {
   return EXIT_CORRAL;
 }
 
+/** corrald's hints name API methods; at a prompt the verb that does the same is what helps. */
+const cliWords = (message: string) => message.replace('list them with container.list', 'list them with `corral ps -a`');
+
 /** The lines on stderr for ERR, each starting with "corral:" or indented under it. */
 export function describeError(err: unknown, verb?: string): string {
   const who = verb ? `corral ${verb}` : 'corral';
   if (err instanceof UsageError) return err.message + '\n';
   if (err instanceof CorralError) {
-    const lines = [`${who}: ${err.reason}: ${err.message}`];
-    for (const i of err.data.issues ?? []) lines.push(`  ${i.path || '(params)'}: ${i.message}`);
+    const lines = [`${who}: ${err.reason}: ${cliWords(err.message)}`];
+    // corrald's message most often quotes its issues already
+    for (const i of err.data.issues ?? []) if (!err.message.includes(i.message)) lines.push(`  ${i.path || '(params)'}: ${i.message}`);
     if (err.data.stderr && !err.message.includes(err.data.stderr.trim())) lines.push(`  runtime said: ${err.data.stderr.trim()}`);
     return lines.join('\n') + '\n';
   }

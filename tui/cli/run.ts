@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { ID_PATTERN } from '../../shared/api.js';
 import type { Client } from '../../shared/client.js';
+import { CorralError, isCorralError } from '../../shared/errors.js';
 import { foreground, RESOURCE_FLAGS, resourcesOf } from './containers.js';
 import { parseUser, pairs } from './human.js';
 import { bool, list, str, UsageError } from './parse.js';
@@ -55,7 +56,15 @@ async function createContainer(c: Client, p: Parsed): Promise<string> {
   const resources = resourcesOf(p);
   const params = createParams(p);
   const id = params.id as string;
-  await c.rawRequest('container.create', params);
+  try {
+    await c.rawRequest('container.create', params);
+  } catch (err) {
+    // a corrald from before images knows only bundles: say that, rather than which keys it refused
+    if (params.image !== undefined && isCorralError(err, 'invalid_params') && err.data.issues?.some((i) => i.message.includes('"image"'))) {
+      throw new CorralError('unavailable', `this corrald runs containers from bundles only, not from images; give --bundle DIR (corral bundle create DIR makes one)`);
+    }
+    throw err;
+  }
   if (resources) {
     try {
       await c.request('container.update', { id, resources });
