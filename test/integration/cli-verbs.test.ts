@@ -266,3 +266,52 @@ test("the README's corral examples run as written", () => {
     if (line.includes('GREETING')) assert.equal(r.stdout, 'hello from /tmp\n');
   }
 });
+
+/** `corral ARGS` on a terminal COLS wide (script(1) gives it a pty), its output with the pty's \r\n made \n. */
+function onTerminal(args: string[], cols: number, env: Record<string, string> = {}): string {
+  const cmd = `stty cols ${cols}; "${process.execPath}" "${CLI}" --socket "${d.socket}" ${args.map((a) => `'${a}'`).join(' ')}`;
+  const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  return r.stdout.replace(/\r\n/g, '\n');
+}
+
+test('on a terminal: the table fits its width, the header is bold unless NO_COLOR; --no-trunc keeps it whole', () => {
+  ok(corral(['create', '--name', 'wide', '--label', 'note=a-long-label-that-does-not-fit', '--bundle', bundle, 'sh', '-c', `sleep 60 # ${'x'.repeat(80)}`]), 'create');
+  const plain = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, ''); // eslint-disable-line no-control-regex -- SGR sequences are what is being removed
+  const fitted = onTerminal(['ps', '-a'], 100);
+  assert.ok(fitted.includes('\x1b[1mCONTAINER ID'), 'a bold header on a terminal');
+  for (const line of plain(fitted).trimEnd().split('\n')) assert.ok(line.length <= 100, `"${line}" is wider than the terminal`);
+  // the command and the labels give way, evenly
+  assert.match(plain(fitted), /\nwide +sh -c sleep 60 # x+… +\d+ seconds? ago +Created +\d+ +note=a-long-label-th[a-z-]*…\n/);
+  assert.ok(!onTerminal(['ps', '-a'], 70, { NO_COLOR: '1' }).includes('\x1b['), 'NO_COLOR: no escapes at all');
+  assert.ok(plain(onTerminal(['ps', '-a', '--no-trunc'], 70)).includes('x'.repeat(80)));
+  ok(corral(['rm', 'wide']), 'rm');
+});
+
+test('run in the foreground passes SIGINT on to the container, and exits with its status', async () => {
+  const child = spawn(process.execPath, [CLI, '--socket', d.socket, 'run', '--rm', '--name', 'sigint', '--bundle', bundle, 'sh', '-c', 'trap "echo got-int; exit 9" INT; echo up; while true; do sleep 0.1; done'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  await until(() => out.includes('up\n'), 'the container to start');
+  child.kill('SIGINT');
+  assert.equal(await exited, 9);
+  assert.equal(out, 'up\ngot-int\n');
+  assert.deepEqual(json(corral(['ps', '-a', '--filter', 'id=sigint', '--format', 'json'])), [], '--rm deleted it');
+});
+
+test('events streams until interrupted', async () => {
+  const child = spawn(process.execPath, [CLI, '--socket', d.socket, 'events', '--filter', 'container=evs', '--format', '{{.Type}} {{.ID}}'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  // the subscription is live once a container.create shows; until then create and delete again
+  await until(() => {
+    corral(['create', '--name', 'evs', '--bundle', bundle, 'true']);
+    corral(['rm', 'evs']);
+    return out.includes('container.delete evs\n');
+  }, 'the events of a create and a delete');
+  assert.match(out, /^(container\.create evs\ncontainer\.delete evs\n)+$/);
+  child.kill('SIGINT');
+  assert.equal(await exited, 0);
+});

@@ -85,6 +85,7 @@ const ps = verb({
   flags: [
     { name: 'all', short: 'a', help: 'every container, also created and stopped ones' },
     { name: 'quiet', short: 'q', help: 'print the ids only' },
+    { name: 'no-trunc', help: 'on a terminal too, print every column whole rather than fit its width' },
     { name: 'filter', short: 'f', value: 'KEY=VALUE', multiple: true, help: 'only containers that match: state=running|paused|created|stopped, label=KEY or label=KEY=VALUE, id=PART' },
     FORMAT_FLAG,
   ],
@@ -93,7 +94,7 @@ const ps = verb({
     const res = await (await ctx.client()).request('container.list', { ...(f.state ? { state: f.state } : {}), ...(Object.keys(f.labels).length ? { labels: f.labels } : {}) });
     const shown = res.containers.filter((c) => f.test(c) && (bool(p, 'all') || f.state || c.state === 'running' || c.state === 'paused'));
     if (bool(p, 'quiet')) for (const c of shown) printId(ctx, c.id);
-    else printList(shown, { format: str(p, 'format'), out: ctx.out, columns: PS_COLUMNS, row: psRow });
+    else printList(shown, { format: str(p, 'format'), out: bool(p, 'no-trunc') ? { ...ctx.out, columns: undefined } : ctx.out, columns: PS_COLUMNS, row: psRow });
     return 0;
   },
 });

@@ -24,12 +24,12 @@ export function renderTable(headers: string[], rows: string[][], opts: { width?:
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
   const total = () => widths.reduce((a, b) => a + b, 0) + GAP.length * (widths.length - 1);
   if (opts.width !== undefined) {
-    // shrink the widest flexible column, then the next, until the line fits (or none can give more)
+    // a character at a time from the widest flexible column, so that they end up sharing the room evenly
     const flex = headers.map((_, i) => opts.flex?.[i] ?? i === headers.length - 1);
     while (total() > opts.width) {
       const i = widths.reduce((best, w, j) => (flex[j] && widths[j] > MIN_FLEX && (best < 0 || w > widths[best]) ? j : best), -1);
       if (i < 0) break;
-      widths[i] = Math.max(MIN_FLEX, widths[i] - (total() - opts.width));
+      widths[i]--;
     }
   }
   const line = (cells: string[]) =>
