@@ -106,6 +106,14 @@ test('stop -t: SIGTERM, then SIGKILL after the grace time', () => {
   assert.ok(r.ms >= 1000, `stop waited the grace time (${r.ms} ms)`);
   assert.equal(json(corral(['inspect', 'stubborn']))[0].exitStatus, 137);
   ok(corral(['rm', 'stubborn']), 'rm');
+  // a paused container is thawed to hear SIGTERM, and ends on it as a running one would
+  ok(corral(['run', '-d', '--name', 'frozen', '--bundle', bundle, ...words(SERVICE)]), 'run');
+  ok(corral(['pause', 'frozen']), 'pause');
+  const thawed = corral(['stop', '-t', '10', 'frozen']);
+  ok(thawed, 'stop');
+  assert.ok(thawed.ms < 5000, `it ended on SIGTERM, not after the grace time (${thawed.ms} ms)`);
+  assert.equal(json(corral(['inspect', 'frozen']))[0].exitStatus, 0);
+  ok(corral(['rm', 'frozen']), 'rm');
 });
 
 test('exit status: the container\'s own, 125, 126, 127', () => {
