@@ -1,5 +1,6 @@
 // Assembles corral's three man pages in memory: the hand-written prose of
-// man/src/*.md plus the parts generated from the code — corrald(8)'s FLAGS from
+// man/src/*.md plus the parts generated from the code — corral(1)'s COMMANDS
+// from the verb table of tui/cli/verbs.ts, corrald(8)'s FLAGS from
 // daemon/config.ts, the shipped systemd unit from systemd/, and corral-rpc(7)'s
 // error table, types, notifications and per-method reference from the OpenRPC
 // document that rpc.discover serves. Both `npm run man` (man/build.ts) and the
@@ -16,6 +17,7 @@ import { VERSION } from '../shared/version.js';
 import { flags } from '../daemon/config.js';
 import { HARD_BACKLOG_BYTES, MAX_REPLY_BYTES } from '../daemon/server/connection.js';
 import { bindings, type Action, type Context } from '../tui/keymap.js';
+import { VERBS } from '../tui/cli/verbs.js';
 import { arg, bold, codeBlock, escape, header, italic, literal, markdownToRoff, textLine } from './roff.js';
 
 export const MAN_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -341,6 +343,19 @@ function keyList(): string[] {
   });
 }
 
+/** The verb table of the command line (tui/cli/verbs.ts), the one its --help and completion come from. */
+function verbList(): string[] {
+  return VERBS.filter((v) => !v.hidden).flatMap((v) => {
+    const synopsis = [bold(escape(`corral ${v.name}`, true)), ...(v.flags.length && !v.rawArgs ? [`[${italic('FLAGS')}]`] : []), ...(v.args ? [escape(v.args, true)] : [])];
+    const flags = v.flags.flatMap((f) => {
+      const names = [...(f.short ? [bold(escape(`-${f.short}`, true))] : []), bold(escape(`--${f.name}`, true))].join(', ');
+      return ['.TP', textLine(names + (f.value ? ' ' + italic(escape(f.value, true)) : '')), textLine(described(f.help))];
+    });
+    const text = [described(v.summary), ...(v.details ? [escape(v.details)] : [])].join(' ');
+    return ['.SS ' + arg(`corral ${v.name}`), textLine(synopsis.join(' ')), '.br', textLine(text), ...(flags.length ? ['.PP', 'Flags:', ...flags] : [])];
+  });
+}
+
 // ---- assembly --------------------------------------------------------------------
 
 function blocks(): Record<string, () => string[]> {
@@ -349,6 +364,7 @@ function blocks(): Record<string, () => string[]> {
   return {
     flags: flagList,
     keys: keyList,
+    verbs: verbList,
     'systemd/corrald.service': fileBlock('systemd/corrald.service'),
     errors: errorTable,
     types: () => typesSection(components.schemas),

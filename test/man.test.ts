@@ -13,6 +13,7 @@ import { ErrorCodes } from '../shared/errors.js';
 import { flags, helpText } from '../daemon/config.js';
 import { KEY_WORDS, MAN_DIR, PAGES, TOP, renderPages } from '../man/pages.js';
 import { bindings } from '../tui/keymap.js';
+import { VERBS } from '../tui/cli/verbs.js';
 import { escape, inline, markdownToRoff, textLine } from '../man/roff.js';
 
 const committed = (file: string) => readFileSync(path.join(MAN_DIR, file), 'utf8');
@@ -102,6 +103,15 @@ test('corral(1) lists every key of the TUI keymap', () => {
   for (const b of bindings) {
     const tag = b.keys.map((k) => KEY_WORDS[k] ?? `\\fB\\%${escape(k, true)}\\fR`).join(', ');
     assert.ok(tags.includes(tag), `corral(1) does not list ${b.action} (${b.keys.join(', ')}): run \`npm run man\``);
+  }
+});
+
+test('corral(1) COMMANDS has every verb of the command line, with each of its flags', () => {
+  const commands = section(committed('corral.1'), 'COMMANDS');
+  for (const v of VERBS.filter((x) => !x.hidden)) {
+    const lines = subsection(commands, `corral ${v.name}`);
+    assert.ok(lines, `corral(1) has no COMMANDS entry for ${v.name}: run \`npm run man\``);
+    for (const f of v.flags) assert.ok(lines.some((l) => l.includes(`\\fB\\%${escape(`--${f.name}`, true)}\\fR`)), `corral(1) ${v.name} does not list --${f.name}`);
   }
 });
 

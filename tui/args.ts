@@ -66,7 +66,7 @@ export function parseGlobal(argv: string[], access: (p: string) => SocketAccess 
   return { ...chooseSocket({ explicit, readOnly, access }), rest };
 }
 
-export function fail(message: string): never {
+function fail(message: string): never {
   process.stderr.write(`corral: ${message}\n`);
   process.exit(2);
 }

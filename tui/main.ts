@@ -1,48 +1,29 @@
 #!/usr/bin/env node
-// The `corral` command: dispatches to `corral call` (scripts), `corral bundle
-// create` (bundle maker) or, with no subcommand, the Ink terminal UI. NO_COLOR
-// is honoured here, before chalk is first loaded, because chalk ignores it.
-import { DEFAULT_RO_SOCKET, DEFAULT_SOCKET } from '../shared/client.js';
-import { parseGlobal, fail } from './args.js';
-
-const USAGE = `Usage:
-  corral [--socket PATH] [--read-only]          open the terminal UI
-  corral call [--socket PATH] [--read-only] [--follow] METHOD [JSON-PARAMS]
-                                                call one API method, print the result as JSON
-  corral bundle create DIR [-- ARGS...]         write a runnable busybox OCI bundle to DIR
-  corral --help | --version
-
-The socket defaults to ${DEFAULT_SOCKET}; --read-only, or no permission on it,
-means ${DEFAULT_RO_SOCKET}. See corral(1) and corral-rpc(7).`;
+// The `corral` command: with a verb (`corral ps`, `corral run`, `corral call`,
+// ...) the command line of tui/cli/, whose table of verbs also writes the
+// usage, the completion and corral(1)'s COMMANDS; with none, the Ink terminal
+// UI on the socket the global flags chose. NO_COLOR is honoured here, before
+// chalk is first loaded, because chalk ignores it.
+import { runCli } from './cli/dispatch.js';
 
 async function main(argv: string[]): Promise<void> {
-  if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    process.stdout.write(USAGE + '\n');
+  const r = await runCli(argv);
+  if (typeof r === 'number') {
+    process.exitCode = r;
     return;
   }
-  if (argv[0] === '--version') {
-    const { VERSION } = await import('../shared/version.js');
-    process.stdout.write(`corral ${VERSION}\n`);
-    return;
-  }
-  if (argv[0] === 'call') {
-    const { runCall } = await import('./call.js');
-    process.exitCode = await runCall(argv.slice(1));
-    return;
-  }
-  if (argv[0] === 'bundle') {
-    const { runBundle } = await import('./bundle.js');
-    process.exitCode = await runBundle(argv.slice(1));
-    return;
-  }
-  const opts = parseGlobal(argv);
-  if (opts.rest.length) fail(`unknown argument "${opts.rest[0]}"\n${USAGE}`);
   if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
   const { runTui } = await import('./app.js');
-  await runTui({ socket: opts.socket, readOnly: opts.readOnly, note: opts.note });
+  await runTui({ socket: r.tui.socket, readOnly: r.tui.readOnly, note: r.tui.note });
 }
+
+// a reader that stops early (`corral ps | head`) wants nothing more: no error, no stack
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   process.stderr.write(`corral: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
+  process.exit(125);
 });
