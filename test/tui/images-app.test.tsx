@@ -186,3 +186,24 @@ for (const size of SIZES) {
     });
   });
 }
+
+test('at 60x15 the image detail and a failed pull fit the screen, title first', async () => {
+  const daemon = await FakeDaemon.start([]);
+  daemon.images.set(bb.digest, bb);
+  const ui = renderApp({ socket: daemon.socketPath, columns: 60, rows: 15 });
+  try {
+    await ui.waitFor('● live');
+    await ui.press('2', KEYS.enter);
+    await ui.waitFor('image busybox:latest');
+    assert.match(ui.frame(), /names\s+docker\.io\/library\/busybox:latest/);
+    await ui.press(KEYS.esc, 'p');
+    await ui.type('nowhere.example:5000/a/very/long/repository/name/that/wraps:1');
+    await ui.press(KEYS.enter);
+    await ui.waitFor('connection refused');
+    assert.match(ui.frame(), /│ pull nowhere\.example/);
+    assert.match(flat(ui.frame()), /is the registry up\?/);
+  } finally {
+    ui.unmount();
+    await daemon.close();
+  }
+});
