@@ -327,6 +327,8 @@ const WHERE: Record<Context, string> = {
   logs: 'the log view',
   processes: 'the Processes tab',
   overlay: 'dialogs and full-screen views',
+  images: 'the Images view',
+  image: "an image's detail pane",
 };
 
 // The help screen's words, where they read wrongly outside that screen.

@@ -5,10 +5,15 @@
 // (or paused) container is only deleted, with force, when its id is typed
 // out; the signal picker starts on TERM and, a kill being as final as a
 // delete, sends only on `y` (Enter cancels there too); exec and create check
-// their input before anything is sent.
+// their input before anything is sent. The create form takes a bundle's
+// absolute path or an image ref in one field (a path starts with /), and
+// optional args. The Images view's dialogs are image-dialogs.ts's.
 import type { Key } from 'ink';
 import { ID_PATTERN } from '../shared/api.js';
+import { RefError, parseRef } from '../shared/image-ref.js';
 import { errorText, splitArgs } from './format.js';
+import { imageDialogKey, type ImageDialog, type ImageDialogAct } from './image-dialogs.js';
+import { edit } from './text-input.js';
 
 export const SIGNALS = ['TERM', 'INT', 'HUP', 'QUIT', 'KILL', 'USR1', 'USR2'] as const;
 
@@ -17,28 +22,25 @@ export type Dialog =
   | { kind: 'delete'; id: string; running: boolean; typed: string }
   | { kind: 'exec'; id: string; text: string; error?: string }
   | { kind: 'execOutput' }
-  | { kind: 'create'; id: string; bundle: string; start: boolean; field: 0 | 1 | 2; error?: string };
+  /** `source`: a bundle's absolute path or an image ref; `args` as a shell would split them. */
+  | { kind: 'create'; id: string; source: string; args: string; start: boolean; field: CreateField; error?: string }
+  | ImageDialog;
+
+type CreateField = 0 | 1 | 2 | 3;
+const CREATE_FIELDS = 4;
 
 export type DialogAct =
   | { kind: 'kill'; id: string; signal: string; processId?: string }
   | { kind: 'delete'; id: string; force: boolean }
   | { kind: 'exec'; id: string; args: string[] }
-  | { kind: 'create'; id: string; bundle: string; start: boolean }
-  | { kind: 'closeExec' };
+  | { kind: 'create'; id: string; start: boolean; bundle?: string; image?: string; args?: string[] }
+  | { kind: 'closeExec' }
+  | ImageDialogAct;
 
 export interface DialogOutcome {
   dialog: Dialog | null;
   notice?: string;
   act?: DialogAct;
-}
-
-/** Text editing for prompts: printable input appends, Backspace deletes, Ctrl-U clears. */
-export function edit(value: string, input: string, key: Key): string {
-  if (key.backspace || key.delete) return value.slice(0, -1);
-  if (key.ctrl && input === 'u') return '';
-  if (key.ctrl || key.meta || key.tab || key.return || key.escape) return value;
-  if (key.upArrow || key.downArrow || key.leftArrow || key.rightArrow) return value;
-  return value + input.replace(/[\r\n\t]/g, '');
 }
 
 export function dialogKey(d: Dialog, input: string, key: Key): DialogOutcome {
@@ -77,18 +79,42 @@ export function dialogKey(d: Dialog, input: string, key: Key): DialogOutcome {
     case 'execOutput':
       if (key.escape || key.return || input === 'q') return { dialog: null, act: { kind: 'closeExec' } };
       return stay(d);
-    case 'create': {
-      if (key.escape) return cancel();
-      if (key.tab) return stay({ ...d, field: ((d.field + (key.shift ? 2 : 1)) % 3) as 0 | 1 | 2 });
-      if (key.return) {
-        const id = d.id.trim();
-        const bundle = d.bundle.trim();
-        if (!ID_PATTERN.test(id)) return stay({ ...d, field: 0, error: 'id: 1-64 of a-z A-Z 0-9 _ . -, first a letter or digit' });
-        if (!bundle.startsWith('/')) return stay({ ...d, field: 1, error: 'bundle: an absolute path to a folder with config.json' });
-        return { dialog: null, act: { kind: 'create', id, bundle, start: d.start } };
-      }
-      if (d.field === 2) return stay(input === ' ' ? { ...d, start: !d.start } : d);
-      return stay(d.field === 0 ? { ...d, id: edit(d.id, input, key), error: undefined } : { ...d, bundle: edit(d.bundle, input, key), error: undefined });
-    }
+    case 'create':
+      return createKey(d, input, key);
+    default:
+      return imageDialogKey(d, input, key);
   }
+}
+
+function createKey(d: Extract<Dialog, { kind: 'create' }>, input: string, key: Key): DialogOutcome {
+  const stay = (dialog: Dialog): DialogOutcome => ({ dialog });
+  if (key.escape) return { dialog: null };
+  if (key.tab) return stay({ ...d, field: ((d.field + (key.shift ? CREATE_FIELDS - 1 : 1)) % CREATE_FIELDS) as CreateField });
+  if (key.return) {
+    const id = d.id.trim();
+    const source = d.source.trim();
+    if (!ID_PATTERN.test(id)) return stay({ ...d, field: 0, error: 'id: 1-64 of a-z A-Z 0-9 _ . -, first a letter or digit' });
+    if (!source) return stay({ ...d, field: 1, error: "from: an image ref (debian:12) or a bundle's absolute path" });
+    if (/^[.~]/.test(source)) return stay({ ...d, field: 1, error: 'from: a bundle path must be absolute (start with /)' });
+    let args: string[];
+    try {
+      args = splitArgs(d.args);
+    } catch (err) {
+      return stay({ ...d, field: 2, error: `args: ${errorText(err)}` });
+    }
+    const command = args.length ? { args } : {};
+    if (source.startsWith('/')) return { dialog: null, act: { kind: 'create', id, bundle: source, start: d.start, ...command } };
+    try {
+      parseRef(source);
+    } catch (err) {
+      if (err instanceof RefError) return stay({ ...d, field: 1, error: `from: ${err.message}` });
+      throw err;
+    }
+    return { dialog: null, act: { kind: 'create', id, image: source, start: d.start, ...command } };
+  }
+  if (d.field === 3) return stay(input === ' ' ? { ...d, start: !d.start } : d);
+  const text = (v: string) => edit(v, input, key);
+  if (d.field === 0) return stay({ ...d, id: text(d.id), error: undefined });
+  if (d.field === 1) return stay({ ...d, source: text(d.source), error: undefined });
+  return stay({ ...d, args: text(d.args), error: undefined });
 }

@@ -5,8 +5,11 @@
 // table, so they cannot disagree.
 import type { Key } from 'ink';
 
-/** Where the keyboard focus is. Dialogs and text prompts take keys before any of these. */
-export type Context = 'list' | 'detail' | 'logs' | 'processes' | 'overlay';
+/**
+ * Where the keyboard focus is. Dialogs and text prompts take keys before any of these.
+ * `images` is the Images view's list, `image` its detail pane.
+ */
+export type Context = 'list' | 'detail' | 'logs' | 'processes' | 'overlay' | 'images' | 'image';
 
 export type Action =
   | 'up' | 'down' | 'top' | 'bottom' | 'pageUp' | 'pageDown'
@@ -14,7 +17,8 @@ export type Action =
   | 'filter' | 'clearFilter' | 'toggleAll' | 'sort'
   | 'start' | 'pauseResume' | 'kill' | 'delete' | 'exec' | 'create'
   | 'logs' | 'follow' | 'search'
-  | 'actionLog' | 'events' | 'reconnect' | 'help' | 'quit';
+  | 'actionLog' | 'events' | 'reconnect' | 'help' | 'quit'
+  | 'showImages' | 'showContainers' | 'pull' | 'removeImage' | 'prune' | 'runImage';
 
 export interface Binding {
   action: Action;
@@ -28,9 +32,10 @@ export interface Binding {
   mutating?: boolean;
 }
 
-const ALL: Context[] = ['list', 'detail', 'logs', 'processes', 'overlay'];
+const ALL: Context[] = ['list', 'detail', 'logs', 'processes', 'overlay', 'images', 'image'];
 const MAIN: Context[] = ['list', 'detail', 'logs', 'processes'];
-const MOVE: Context[] = ['list', 'logs', 'processes', 'overlay', 'detail'];
+const IMAGES: Context[] = ['images', 'image'];
+const MOVE: Context[] = ['list', 'logs', 'processes', 'overlay', 'detail', ...IMAGES];
 
 export const bindings: Binding[] = [
   { action: 'up', keys: ['up', 'k'], help: 'move up (scroll in logs and lists)', contexts: MOVE },
@@ -39,8 +44,8 @@ export const bindings: Binding[] = [
   { action: 'bottom', keys: ['G', 'end'], help: 'go to the bottom', contexts: MOVE },
   { action: 'pageUp', keys: ['pageup'], help: 'one page up', contexts: MOVE },
   { action: 'pageDown', keys: ['pagedown'], help: 'one page down', contexts: MOVE },
-  { action: 'open', keys: ['enter', 'right'], hint: 'detail', help: 'open the detail pane of the selected container', contexts: ['list'] },
-  { action: 'back', keys: ['esc', 'left'], hint: 'back', help: 'back to the list (or close this screen)', contexts: ['detail', 'logs', 'processes', 'overlay'] },
+  { action: 'open', keys: ['enter', 'right'], hint: 'detail', help: 'open the detail pane of the selected container or image', contexts: ['list', 'images'] },
+  { action: 'back', keys: ['esc', 'left'], hint: 'back', help: 'back to the list (or close this screen)', contexts: ['detail', 'logs', 'processes', 'overlay', 'image'] },
   { action: 'nextTab', keys: ['tab'], hint: 'tab', help: 'next detail tab: Info, Processes, Logs, Stats, Events', contexts: ['detail', 'logs', 'processes'] },
   { action: 'prevTab', keys: ['shift-tab'], help: 'previous detail tab', contexts: ['detail', 'logs', 'processes'] },
   { action: 'filter', keys: ['/'], hint: 'filter', help: 'filter the list by id, state or label; Esc clears', contexts: ['list'] },
@@ -54,10 +59,16 @@ export const bindings: Binding[] = [
   { action: 'kill', keys: ['K'], hint: 'kill', help: 'kill: pick a signal, y sends it; in Processes, to the selected process', contexts: MAIN, mutating: true },
   { action: 'delete', keys: ['D'], hint: 'delete', help: 'delete (y confirms; a running one asks for its id)', contexts: MAIN, mutating: true },
   { action: 'exec', keys: ['e'], hint: 'exec', help: 'run a command in the container, show its output and exit code', contexts: MAIN, mutating: true },
-  { action: 'create', keys: ['n'], hint: 'new', help: 'create and start a container from a bundle path', contexts: ['list'], mutating: true },
+  { action: 'create', keys: ['n'], hint: 'new', help: 'create and start a container from an image ref or a bundle path', contexts: ['list'], mutating: true },
   { action: 'logs', keys: ['l'], hint: 'logs', help: 'logs of the selected container or process, following', contexts: ['list', 'detail', 'processes'] },
-  { action: 'events', keys: ['E'], hint: 'events', help: 'every event from the daemon', contexts: MAIN },
-  { action: 'actionLog', keys: ['A'], hint: 'actions', help: 'action log: every request sent, its result and duration', contexts: MAIN },
+  { action: 'showImages', keys: ['2'], hint: 'images', help: 'the Images view: every image corrald holds', contexts: MAIN },
+  { action: 'showContainers', keys: ['1'], hint: 'containers', help: 'back to the Containers view', contexts: IMAGES },
+  { action: 'pull', keys: ['p'], hint: 'pull', help: 'Images: pull an image from a registry (a ref; Space toggles insecure), with its progress', contexts: IMAGES, mutating: true },
+  { action: 'runImage', keys: ['n'], hint: 'run', help: 'Images: create and start a container from the selected image', contexts: IMAGES, mutating: true },
+  { action: 'removeImage', keys: ['D'], hint: 'remove', help: 'Images: remove the selected image (y confirms; force, naming the containers it deletes, if any use it)', contexts: IMAGES, mutating: true },
+  { action: 'prune', keys: ['P'], hint: 'prune', help: 'Images: remove unpacked trees and blobs no image holds (y confirms), and say what it freed', contexts: IMAGES, mutating: true },
+  { action: 'events', keys: ['E'], hint: 'events', help: 'every event from the daemon', contexts: [...MAIN, ...IMAGES] },
+  { action: 'actionLog', keys: ['A'], hint: 'actions', help: 'action log: every request sent, its result and duration', contexts: [...MAIN, ...IMAGES] },
   { action: 'reconnect', keys: ['R'], help: 'reconnect to corrald now', contexts: ALL },
   { action: 'help', keys: ['?'], hint: 'help', help: 'this help', contexts: ALL },
   { action: 'quit', keys: ['q', 'ctrl-c'], hint: 'quit', help: 'quit, restoring the terminal', contexts: ALL },
@@ -115,7 +126,7 @@ export function hints(context: Context, readOnly: boolean): Array<{ key: string;
 }
 
 /** Which hints stay when the bar is too narrow for all: what acts first, then where to go, moving last. */
-const HINT_PRIORITY = ['detail', 'back', 'start', 'pause', 'kill', 'delete', 'exec', 'logs', 'search', 'follow', 'filter', 'tab', 'new', 'all/running', 'events', 'actions', 'move'];
+const HINT_PRIORITY = ['detail', 'back', 'start', 'pause', 'kill', 'delete', 'exec', 'pull', 'run', 'remove', 'logs', 'search', 'follow', 'filter', 'tab', 'new', 'images', 'containers', 'prune', 'all/running', 'events', 'actions', 'move'];
 
 /** The hints that fit in `width` cells ("key label" joined by two spaces), most useful first, shown in table order. */
 export function fitHints<T extends { key: string; label: string }>(items: T[], width: number): T[] {

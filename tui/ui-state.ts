@@ -10,17 +10,22 @@
 // the log's pause and scroll on each opening of the log. App renders from
 // this state and dispatches to it; what only the screen knows (the rows
 // shown, how far a view can scroll) comes in the action, measured by App.
+// Which view is on screen (Containers or Images) is here too; the Images
+// view's own panel is images-panel.ts's.
 import type { Key } from 'ink';
 import type { ContainerT, ProcessT } from '../shared/api.js';
-import { edit, type Dialog } from './dialogs.js';
+import type { Dialog } from './dialogs.js';
 import type { Context } from './keymap.js';
+import { imagesPanelReducer, initialImagesPanel, type ImagesPanel, type ImagesPanelAction } from './images-panel.js';
 import { SORTS, type SortKey } from './listing.js';
+import { edit } from './text-input.js';
 
 export const TABS = ['Info', 'Processes', 'Logs', 'Stats', 'Events'] as const;
 
 type Overlay = 'help' | 'actions' | 'events';
 type Focus = 'list' | 'detail';
 type Prompt = 'filter' | 'search';
+type View = 'containers' | 'images';
 /** A move: rows (negative is up), or to an end. */
 export type Delta = number | 'top' | 'bottom';
 
@@ -59,6 +64,8 @@ interface DetailPanel {
 }
 
 export interface UiState {
+  view: View;
+  images: ImagesPanel;
   focus: Focus;
   list: ListPanel;
   detail: DetailPanel;
@@ -97,10 +104,14 @@ export type UiAction =
   | { type: 'dialog'; dialog: Dialog | null }
   /** What the screen shows now: the detail state starts afresh for another container or log. */
   | { type: 'showing'; id?: string; logGen?: number }
+  | { type: 'view'; view: View }
+  | { type: 'images'; action: ImagesPanelAction }
   | { type: 'keys'; keys: Keypress[] }
   | { type: 'keyDone' };
 
 export const initialUi: UiState = {
+  view: 'containers',
+  images: initialImagesPanel,
   focus: 'list',
   list: { selectedId: null, row: 0, filter: '', showAll: true, sort: 'id' },
   detail: freshDetail(0),
@@ -137,6 +148,7 @@ export function uiReducer(s: UiState, a: UiAction): UiState {
       return { ...s, focus: 'list' };
     case 'back':
       if (s.overlay) return { ...s, overlay: null };
+      if (a.context === 'image') return { ...s, images: imagesPanelReducer(s.images, { type: 'close' }) };
       if (a.context === 'logs' && s.detail.search) return detail({ search: '' });
       return { ...s, focus: 'list' };
     case 'tab':
@@ -198,6 +210,12 @@ export function uiReducer(s: UiState, a: UiAction): UiState {
       const base = d.of === a.id ? d : freshDetail(d.tab);
       return { ...s, detail: { ...base, frozenAt: null, logOffset: 0, of: a.id, logGen: a.logGen } };
     }
+    case 'view':
+      return a.view === s.view ? s : { ...s, view: a.view };
+    case 'images': {
+      const images = imagesPanelReducer(s.images, a.action);
+      return images === s.images ? s : { ...s, images };
+    }
     case 'keys':
       return { ...s, keys: [...s.keys, ...a.keys] };
     case 'keyDone':
@@ -238,6 +256,7 @@ export function processIndex(s: UiState, procs: ProcessT[]): number {
 /** Where the keys go, short of a dialog or a prompt. */
 export function contextOf(s: UiState, selected: ContainerT | undefined): Context {
   if (s.overlay) return 'overlay';
+  if (s.view === 'images') return s.images.open ? 'image' : 'images';
   if (s.focus === 'list' || !selected) return 'list';
   const tab = TABS[s.detail.tab];
   return tab === 'Logs' ? 'logs' : tab === 'Processes' ? 'processes' : 'detail';

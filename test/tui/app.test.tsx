@@ -279,10 +279,10 @@ for (const size of SIZES) {
       await ui.waitFor('create a container');
       await ui.type('made');
       await ui.press(KEYS.tab);
-      await ui.type('relative/path');
+      await ui.type('./relative');
       await ui.press(KEYS.enter);
-      await ui.waitFor('bundle: an absolute path');
-      await ui.press(...Array(13).fill(KEYS.backspace));
+      await ui.waitFor('from: a bundle path must be absolute');
+      await ui.press(...Array(10).fill(KEYS.backspace));
       await ui.type('/srv/bundle');
       await ui.press(KEYS.enter);
       await ui.waitFor(/made\s+● running/);
@@ -643,7 +643,7 @@ describe('at 80x24: the selection, the log view and the dialogs stay on what the
     await ui.waitFor('create a container');
     assert.match(ui.frame(), /▸ id: +▏/);
     await ui.press(KEYS.tab);
-    await ui.waitFor(/▸ bundle: ▏/);
+    await ui.waitFor(/▸ from: +▏/);
     assert.match(ui.frame(), /^│ {3}id: /m);
   });
 

@@ -69,15 +69,43 @@ test('exec splits the command like a shell and refuses an empty or unbalanced on
   });
 });
 
-test('create checks the id and that the bundle is an absolute path; Tab moves, Space toggles start', () => {
-  let d: Dialog = { kind: 'create', id: '', bundle: '', start: true, field: 0 };
-  d = typeInto(d, '-bad');
-  assert.match((press(d, '\r').dialog as { error: string }).error, /^id:/);
-  d = { kind: 'create', id: 'web', bundle: '', start: true, field: 0 };
+test('create checks the id, takes an absolute path as a bundle and anything else as an image ref, splits args; Tab moves, Space toggles start', () => {
+  const blank: Dialog = { kind: 'create', id: '', source: '', args: '', start: true, field: 0 };
+  assert.match((press(typeInto(blank, '-bad'), '\r').dialog as { error: string }).error, /^id:/);
+  let d: Dialog = { ...blank, id: 'web' };
+  assert.match((press(d, '\r').dialog as { error: string }).error, /^from: an image ref/);
   d = press(d, '\t').dialog!;
-  d = typeInto(d, 'rel/path');
-  assert.match((press(d, '\r').dialog as { error: string }).error, /^bundle:/);
-  d = { ...(d as Extract<Dialog, { kind: 'create' }>), bundle: '/srv/b' };
+  assert.match((press(typeInto(d, './rel'), '\r').dialog as { error: string }).error, /^from: a bundle path must be absolute/);
+  assert.match((press(typeInto(d, 'Bad:Ref!'), '\r').dialog as { error: string }).error, /^from: "Bad:Ref!" is not an image reference/);
+  assert.deepEqual(press(typeInto(d, 'debian:12'), '\r').act, { kind: 'create', id: 'web', image: 'debian:12', start: true });
+  d = typeInto(d, '/srv/b');
+  d = press(d, '\t').dialog!;
+  d = typeInto(d, `sh -c 'echo hi`);
+  assert.match((press(d, '\r').dialog as { error: string }).error, /^args: unclosed/);
+  d = typeInto(d, "'");
   d = press(press(d, '\t').dialog!, ' ').dialog!;
-  assert.deepEqual(press(d, '\r').act, { kind: 'create', id: 'web', bundle: '/srv/b', start: false });
+  assert.deepEqual(press(d, '\r').act, { kind: 'create', id: 'web', bundle: '/srv/b', start: false, args: ['sh', '-c', 'echo hi'] });
+  assert.equal((press(d, '\t').dialog as { field: number }).field, 0, 'Tab from the last field goes back to the first');
+});
+
+test("pull checks the ref with corrald's parser before sending; Tab reaches the insecure toggle", () => {
+  const blank: Dialog = { kind: 'pull', ref: '', insecure: false, field: 0 };
+  assert.match((press(blank, '\r').dialog as { error: string }).error, /type an image ref/);
+  assert.match((press(typeInto(blank, 'Busybox'), '\r').dialog as { error: string }).error, /"Busybox" must be lowercase/);
+  let d = typeInto(blank, '127.0.0.1:5000/corral/two:1');
+  d = press(press(d, '\t').dialog!, ' ').dialog!;
+  assert.equal((typeInto(d, 'x') as { ref: string }).ref, '127.0.0.1:5000/corral/two:1', 'typing on the toggle does not edit the ref');
+  assert.deepEqual(press(d, '\r'), { dialog: { kind: 'pulling' }, act: { kind: 'pull', ref: '127.0.0.1:5000/corral/two:1', insecure: true } });
+  assert.deepEqual(pressSpecial({ kind: 'pulling' }, 'escape'), { dialog: null, act: { kind: 'closePull' } });
+  assert.deepEqual(press({ kind: 'pulling' }, 'j'), { dialog: { kind: 'pulling' } }, 'other keys leave the progress open');
+});
+
+test('remove and prune of images: only y confirms; force is asked for by the second confirmation alone', () => {
+  const d = { kind: 'removeImage' as const, digest: 'sha256:ab', ref: 'docker.io/library/busybox:latest', label: 'busybox:latest', names: ['docker.io/library/busybox:latest'] };
+  for (const out of [press(d, '\r'), press(d, 'n'), pressSpecial(d, 'escape'), press(d, 'Y')]) assert.deepEqual(out, { dialog: null, notice: 'busybox:latest not removed' });
+  assert.deepEqual(press(d, 'y').act, { kind: 'removeImage', digest: 'sha256:ab', ref: 'docker.io/library/busybox:latest', label: 'busybox:latest', force: false });
+  assert.deepEqual(press({ ...d, force: { containers: ['web'] } }, 'y').act, { kind: 'removeImage', digest: 'sha256:ab', ref: 'docker.io/library/busybox:latest', label: 'busybox:latest', force: true });
+  assert.deepEqual(press({ kind: 'prune' }, '\r'), { dialog: null, notice: 'prune cancelled' });
+  assert.deepEqual(press({ kind: 'prune' }, 'y'), { dialog: null, act: { kind: 'prune' } });
+  assert.deepEqual(press({ kind: 'imageRefused', title: 't', message: 'm' }, 'y'), { dialog: null }, 'a refusal shown closes on any key, doing nothing');
 });

@@ -8,39 +8,12 @@
 // runs under `env -u CI`.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { CLI, startDaemon, uid, type DaemonHandle } from '../helpers/daemon.js';
+import { SCREEN_TIMEOUT_MS, tmuxServer } from '../helpers/tmux.js';
 import type { Client } from '../../shared/client.js';
 import { isCorralError } from '../../shared/errors.js';
 
-const SERVER = `corral-e2e-${randomBytes(4).toString('hex')}`;
-/** Bounds a wait that should end much sooner; exceeding it is a failure, not a measurement. */
-const SCREEN_TIMEOUT_MS = 10_000;
-
-function tmux(...args: string[]): string {
-  const r = spawnSync('tmux', ['-L', SERVER, ...args], { encoding: 'utf8' });
-  if (r.error) throw new Error(`tmux is missing (${r.error.message}): run npm test (it installs it) or apt-get install tmux`);
-  if (r.status !== 0) throw new Error(`tmux ${args.join(' ')} failed: ${r.stderr.trim()}`);
-  return r.stdout;
-}
-
-const screen = () => tmux('capture-pane', '-p', '-t', 'app');
-
-async function waitScreen(what: string | RegExp | { shows: (screen: string) => boolean; what: string }, timeoutMs = SCREEN_TIMEOUT_MS): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = screen();
-    if (typeof what === 'string' ? s.includes(what) : what instanceof RegExp ? what.test(s) : what.shows(s)) return s;
-    if (Date.now() > deadline) throw new Error(`the screen never showed ${typeof what === 'object' && 'shows' in what ? what.what : String(what)}; it was:\n${s}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const keys = (...k: string[]) => tmux('send-keys', '-t', 'app', ...k);
-/** Types text literally (no key-name lookup), as a user would. */
-const typeText = (text: string) => tmux('send-keys', '-t', 'app', '-l', text);
+const { tmux, screen, waitScreen, keys, typeText, kill } = tmuxServer('corral-e2e');
 /** The screen line of `id`'s row with its SGR escape sequences (capture-pane -e). */
 const rowWithStyle = (id: string) => tmux('capture-pane', '-p', '-e', '-t', 'app').split('\n').find((l) => l.includes(id)) ?? '';
 // SGR 2 (faint), alone or among other attributes
@@ -67,10 +40,7 @@ before(async () => {
 });
 
 after(async () => {
-  // kill-server leaves its socket file behind: remove it too
-  const socket = spawnSync('tmux', ['-L', SERVER, 'display-message', '-p', '#{socket_path}'], { encoding: 'utf8' }).stdout?.trim();
-  spawnSync('tmux', ['-L', SERVER, 'kill-server']);
-  if (socket) fs.rmSync(socket, { force: true });
+  kill();
   await daemon?.cleanup();
 });
 

@@ -1,7 +1,9 @@
 // A fake corrald for the TUI's tests: an in-process Unix-socket server that
 // speaks the daemon's NDJSON JSON-RPC protocol from DESIGN.md closely enough
 // for the TUI (events.subscribe with snapshot and since, the container and
-// process mutations, stats, followed logs, exec), records every request the
+// process mutations, stats, followed logs, exec, images: list, pull with
+// image.progress notifications, remove, prune, containers from images),
+// records every request the
 // TUI sent, and can be told to fail the next call of a method, emit events,
 // overflow a subscriber, drop every connection and come back. It holds to the
 // schemas of shared/api.ts as corrald does: params that fail them get
@@ -9,11 +11,13 @@
 // fails them (a test that emits an event corrald never sends) is an error
 // that fails the test, at once or when the daemon closes.
 import net from 'node:net';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { z } from 'zod';
-import { methods, notifications, type ContainerT, type EventT, type LogLineT, type MethodName, type NotificationName, type ProcessT } from '../../shared/api.js';
+import { methods, notifications, type ContainerT, type EventT, type ImageT, type LogLineT, type MethodName, type NotificationName, type ProcessT } from '../../shared/api.js';
+import { parseRef } from '../../shared/image-ref.js';
 import { CorralError, type ErrorReason } from '../../shared/errors.js';
 import { onLines } from '../../shared/lines.js';
 import { invalidParams } from '../../daemon/server/rpc-errors.js';
@@ -57,6 +61,27 @@ export function container(id: string, fields: Partial<ContainerT> = {}): Contain
   };
 }
 
+/** An image as corrald lists it, its digest made from its first name. */
+export function image(name: string, fields: Partial<ImageT> = {}): ImageT {
+  const full = parseRef(name).name;
+  const hex = (s: string) => createHash('sha256').update(s).digest('hex');
+  return {
+    digest: `sha256:${hex(full)}`,
+    names: [full],
+    size: 3 * 1024 * 1024 + 512 * 1024,
+    layers: [
+      { digest: `sha256:${hex(`${full}/1`)}`, size: 2 * 1024 * 1024, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' },
+      { digest: `sha256:${hex(`${full}/2`)}`, size: 1024 * 1024, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' },
+    ],
+    created: '2026-11-28T12:00:00.000Z',
+    architecture: 'amd64',
+    os: 'linux',
+    addedAt: '2026-11-28T12:30:00.000Z',
+    config: { entrypoint: ['/bin/sh', '-c'], cmd: ['echo hello'], env: ['PATH=/bin', 'GREETING=hi'], workdir: '/srv', labels: { 'org.corral.test': 'yes' } },
+    ...fields,
+  };
+}
+
 export class FakeDaemon {
   readonly dir: string;
   readonly socketPath: string;
@@ -64,6 +89,11 @@ export class FakeDaemon {
   readonly received: Received[] = [];
   readonly history: EventT[] = [];
   readonly logs = new Map<string, LogLineT[]>();
+  readonly images = new Map<string, ImageT>();
+  /** What a registry would serve, by full name: image.pull finds its images here. */
+  readonly registry = new Map<string, ImageT>();
+  /** A pull waits here, half way, when set (holdPull). */
+  private pullGate: Promise<void> | null = null;
   /** Output and exit code of an exec, by the command's first argument. */
   execScript: (args: string[]) => { lines: string[]; exitStatus: number } = (args) => ({ lines: [`ran ${args.join(' ')}`], exitStatus: 0 });
   /** Delay of process.logs answers: corrald gates its log reads, so a wait may be answered first. */
@@ -147,6 +177,30 @@ export class FakeDaemon {
       this.delays.delete(method);
       release();
     };
+  }
+
+  /** Pulls stop half way through their layers until the returned function is called. */
+  holdPull(): () => void {
+    let release!: () => void;
+    this.pullGate = new Promise<void>((r) => (release = r));
+    return () => {
+      this.pullGate = null;
+      release();
+    };
+  }
+
+  /** An image by name, digest or 12+ hex of its digest, as corrald resolves them. */
+  private findImage(ref: string): ImageT {
+    const hex = ref.replace(/^sha256:/, '');
+    for (const img of this.images.values()) if (/^[a-f0-9]{12,64}$/.test(hex) && img.digest.slice(7).startsWith(hex)) return img;
+    let name = ref;
+    try {
+      name = parseRef(ref).name;
+    } catch {
+      // not a name: not found below
+    }
+    for (const img of this.images.values()) if (img.names.includes(name)) return img;
+    throw new CorralError('not_found', `image ${ref} does not exist; list them with image.list`);
   }
 
   calls(method: string): Received[] {
@@ -346,7 +400,10 @@ export class FakeDaemon {
     'container.create': (p) => {
       const id = String(p.id);
       if (this.containers.has(id)) throw new CorralError('already_exists', `container ${id} already exists; pick another id or delete it first`);
-      const c = container(id, { bundle: String(p.bundle), state: p.start ? 'running' : 'created', createdAt: new Date().toISOString() });
+      const img = p.image === undefined ? undefined : this.findImage(String(p.image));
+      const from = img ? { bundle: `/containers/${id}`, image: { ref: String(p.image), digest: img.digest } } : { bundle: String(p.bundle) };
+      const c = container(id, { ...from, state: p.start ? 'running' : 'created', createdAt: new Date().toISOString() });
+      if (Array.isArray(p.args)) c.processes = c.processes.map((x) => (x.id === 'init' ? { ...x, args: p.args as string[] } : x));
       return this.change(c, p.start ? 'container.start' : 'container.create', p.start ? { processId: 'init', pid: c.pid ?? undefined } : {});
     },
     'container.stats': (p) => {
@@ -395,6 +452,44 @@ export class FakeDaemon {
       this.after = () => this.emit({ type: 'process.start', id: c.id, processId, pid: 5000, container: this.containers.get(c.id)! });
       return proc;
     },
+    'image.list': () => ({ images: [...this.images.values()] }),
+    'image.get': (p) => this.findImage(String(p.ref)),
+    'image.pull': async (p, conn) => {
+      const name = parseRef(String(p.ref)).name;
+      const img = this.registry.get(name);
+      if (!img) throw new CorralError('unavailable', `pull of ${name}: reading manifest: connection refused; is the registry up? (insecure: true for plain HTTP)`);
+      const bytesTotal = img.layers.reduce((n, l) => n + l.size, 0);
+      const progress = (phase: 'resolving' | 'copying' | 'unpacking', layersDone: number, bytesDone: number) =>
+        this.notify(conn, 'image.progress', { ref: name, phase, layersDone, layersTotal: phase === 'resolving' ? 0 : img.layers.length, bytesDone, bytesTotal: phase === 'resolving' ? 0 : bytesTotal });
+      progress('resolving', 0, 0);
+      progress('copying', 1, img.layers[0].size);
+      if (this.pullGate) await this.pullGate;
+      progress('unpacking', img.layers.length, bytesTotal);
+      const cur = this.images.get(img.digest);
+      const pulled = { ...img, names: [...new Set([...(cur?.names ?? []), name])] };
+      this.images.set(img.digest, pulled);
+      this.after = () => this.emit({ type: 'image.pull', image: pulled });
+      return pulled;
+    },
+    'image.remove': (p) => {
+      const img = this.findImage(String(p.ref));
+      const users = [...this.containers.values()].filter((c) => c.image?.digest === img.digest);
+      const live = users.filter((c) => c.state === 'running' || c.state === 'paused');
+      if (users.length && (!p.force || live.length)) {
+        const names = users.map((u) => `${u.id} (${u.state})`).join(', ');
+        throw new CorralError('invalid_state', `image ${String(p.ref)} is used by containers ${names}; ${live.length ? 'stop and delete them first' : 'delete them first, or remove with force: true to delete them too'}`, {
+          data: { containers: users.map((u) => u.id) },
+        });
+      }
+      for (const u of users) this.containers.delete(u.id);
+      this.images.delete(img.digest);
+      this.after = () => {
+        for (const u of users) this.emit({ type: 'container.delete', id: u.id });
+        this.emit({ type: 'image.remove', image: img });
+      };
+      return { untagged: img.names, deleted: [img.digest], containers: users.map((u) => u.id) };
+    },
+    'image.prune': () => ({ trees: 1, blobs: 3, bytesFreed: 5 * 1024 * 1024 }),
     'process.wait': async (p) => {
       const key = `${String(p.id)}/${String(p.processId)}`;
       const find = () => this.get(p.id).processes.find((x) => x.id === p.processId);

@@ -9,13 +9,16 @@ import assert from 'node:assert/strict';
 import type { LogLineT, MethodName, NotificationOf } from '../../shared/api.js';
 import { CorralError } from '../../shared/errors.js';
 import { ExecSession } from '../../tui/store/exec.js';
+import { ImageChanges } from '../../tui/store/image-changes.js';
+import { ImageList } from '../../tui/store/images.js';
 import { Follows, LogFollow, LOG_TAIL } from '../../tui/store/logs.js';
 import type { Send } from '../../tui/store/model.js';
 import { Mutations } from '../../tui/store/mutations.js';
 import { ACTION_LOG_MAX, ActionLog, Notices } from '../../tui/store/notices.js';
+import { PullSession } from '../../tui/store/pull.js';
 import { Stats } from '../../tui/store/stats.js';
 import { Store } from '../../tui/store/store.js';
-import { container } from './fake-daemon.js';
+import { container, image } from './fake-daemon.js';
 
 interface Call {
   method: string;
@@ -184,7 +187,7 @@ test('mutations: refused when the UI may not change anything, without a request'
   const m = new Mutations({ send: d.send, mayMutate: () => false, notify: () => undefined, list: { apply: () => undefined } });
   await m.start('web');
   assert.equal(await m.remove('web', true), false);
-  assert.equal(await m.create('new', '/b', true), false);
+  assert.equal(await m.create({ id: 'new', bundle: '/b', start: true }), false);
   assert.equal(d.calls.length, 0);
   assert.deepEqual(m.getState(), {});
 });
@@ -245,4 +248,68 @@ test('store: one snapshot, the same object until a model changes, announced once
   assert.equal(told, 1, 'two changes, one announcement');
   assert.equal(store.link.refusal('kill'), 'read-only: kill is disabled (started with --read-only)');
   store.stop();
+});
+
+test('image list: events that come while the list is on its way are applied over it', async () => {
+  const d = daemon();
+  const images = new ImageList(d.send);
+  const bb = image('busybox');
+  const deb = image('debian:12');
+  const synced = images.sync();
+  images.take({ seq: 7, time: '2026-11-28T12:00:00.000Z', type: 'image.pull', image: deb });
+  assert.equal(images.getState().synced, false, 'held until the list comes');
+  d.pending('image.list').answer({ images: [bb] });
+  await synced;
+  assert.deepEqual(Object.keys(images.getState().byDigest).sort(), [bb.digest, deb.digest].sort());
+  images.take({ seq: 8, time: '2026-11-28T12:00:00.000Z', type: 'image.remove', image: bb });
+  assert.deepEqual(Object.keys(images.getState().byDigest), [deb.digest], 'after the list, events apply at once');
+  images.take({ seq: 9, time: '2026-11-28T12:00:00.000Z', type: 'container.delete', id: 'web' });
+  assert.deepEqual(Object.keys(images.getState().byDigest), [deb.digest], 'container events are not ours');
+});
+
+test('pull: progress of its own ref only, then the image into the list at once; a failure keeps the daemon\'s words', async () => {
+  const d = daemon();
+  const images = new ImageList(d.send);
+  const notices: string[] = [];
+  const pull = new PullSession({ send: d.send, mayMutate: () => true, notify: (t) => notices.push(t), images });
+  const done = pull.pull('busybox', false);
+  assert.deepEqual(d.pending('image.pull').params, { ref: 'busybox' });
+  const progress = { phase: 'copying' as const, layersDone: 1, layersTotal: 2, bytesDone: 10, bytesTotal: 30 };
+  pull.progress({ ref: 'docker.io/library/other:latest', ...progress });
+  assert.equal(pull.getState()?.progress, undefined, 'another pull\'s progress');
+  pull.progress({ ref: 'docker.io/library/busybox:latest', ...progress });
+  assert.equal(pull.getState()?.progress?.bytesDone, 10);
+  await pull.pull('debian', false);
+  assert.match(notices.at(-1)!, /still running/, 'one pull at a time');
+  const bb = image('busybox');
+  d.pending('image.pull').answer(bb);
+  await done;
+  assert.equal(pull.getState()?.state, 'done');
+  assert.equal(images.getState().byDigest[bb.digest], bb);
+  const failed = pull.pull('nope', true);
+  assert.deepEqual(d.pending('image.pull').params, { ref: 'nope', insecure: true });
+  d.pending('image.pull').fail(new CorralError('unavailable', 'pull of docker.io/library/nope:latest: connection refused; is the registry up?'));
+  await failed;
+  assert.deepEqual([pull.getState()?.state, pull.getState()?.error], ['failed', 'pull of docker.io/library/nope:latest: connection refused; is the registry up?']);
+  pull.dismiss();
+  assert.equal(pull.getState(), null);
+});
+
+test('image remove: a refusal naming containers comes back as inUse; a forced one takes them from the list too', async () => {
+  const d = daemon();
+  const applied: unknown[] = [];
+  const images = { apply: (a: unknown) => void applied.push(a) };
+  const containers = { apply: (a: unknown) => void applied.push(a) };
+  const changes = new ImageChanges({ send: d.send, mayMutate: () => true, notify: () => undefined, images, containers });
+  const target = { digest: 'sha256:ab', ref: 'busybox', label: 'busybox:latest' };
+  const refused = changes.remove(target, false);
+  assert.equal(changes.getState()['sha256:ab'], 'removing');
+  d.pending('image.remove').fail(new CorralError('invalid_state', 'image busybox is used by containers web (stopped)', { data: { containers: ['web'] } }));
+  assert.deepEqual(await refused, { kind: 'inUse', containers: ['web'], message: 'image busybox is used by containers web (stopped)' });
+  assert.deepEqual(changes.getState(), {});
+  const forced = changes.remove(target, true);
+  assert.deepEqual(d.pending('image.remove').params, { ref: 'busybox', force: true });
+  d.pending('image.remove').answer({ untagged: ['docker.io/library/busybox:latest'], deleted: ['sha256:ab'], containers: ['web'] });
+  assert.deepEqual(await forced, { kind: 'removed' });
+  assert.deepEqual(applied, [{ type: 'deleted', digests: ['sha256:ab'] }, { type: 'gone', id: 'web' }]);
 });

@@ -64,14 +64,15 @@ export class Mutations extends Model<Rows> {
     return true;
   }
 
-  async create(id: string, bundle: string, start: boolean): Promise<boolean> {
+  /** Creates a container from a bundle or an image (`p` holds one of them). */
+  async create(p: ParamsOf<'container.create'>): Promise<boolean> {
     if (!this.deps.mayMutate('container.create')) return false;
     try {
-      this.upsert(await this.deps.send('container.create', { id, bundle, start }));
-      this.deps.notify(`created ${id}${start ? ' and started it' : ''}`, 'info');
+      this.upsert(await this.deps.send('container.create', p));
+      this.deps.notify(`created ${p.id}${p.image ? ` from ${p.image}` : ''}${p.start ? ' and started it' : ''}`, 'info');
       return true;
     } catch (err) {
-      this.deps.notify(`create ${id} failed: ${errorText(err)}`, 'error');
+      this.deps.notify(`create ${p.id} failed: ${errorText(err)}`, 'error');
       return false;
     }
   }

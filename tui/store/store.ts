@@ -1,6 +1,7 @@
 // The TUI's store, a composition root. It makes one model per concern — the
 // link to corrald, the container list, the changes sent for its rows, one log
-// follow, one exec session, stats, the notice and the action log — and wires
+// follow, one exec session, stats, the notice and the action log, the
+// images, the pull and the image changes — and wires
 // what one hears to the others: a connection up (subscribe, resume the log)
 // or down, the daemon's notifications, events that move a row on or restart
 // a followed process. Views act on the models directly and read one
@@ -10,12 +11,15 @@
 import type { ContainersState } from './containers.js';
 import type { ConnectionState } from './connection.js';
 import { ExecSession, type ExecView } from './exec.js';
+import { ImageChanges, type ImageRows } from './image-changes.js';
+import { ImageList, type ImagesState } from './images.js';
 import { Link } from './link.js';
 import { ContainerList } from './list.js';
 import { Follows, LogFollow, type LogView } from './logs.js';
 import type { Listener, Send } from './model.js';
 import { Mutations, type Rows } from './mutations.js';
 import { ActionLog, Notices, type ActionEntry, type Notice } from './notices.js';
+import { PullSession, type PullView } from './pull.js';
 import { Stats, STATS_INTERVAL_MS, type StatsPoint } from './stats.js';
 
 export interface StoreState {
@@ -31,6 +35,9 @@ export interface StoreState {
   logs: LogView | null;
   exec: ExecView | null;
   notice: Notice | null;
+  images: ImagesState;
+  imageRows: ImageRows;
+  pull: PullView | null;
 }
 
 export interface StoreOptions {
@@ -52,6 +59,9 @@ export class Store {
   readonly logs: LogFollow;
   readonly exec: ExecSession;
   readonly stats: Stats;
+  readonly images: ImageList;
+  readonly pull: PullSession;
+  readonly imageChanges: ImageChanges;
   private state: StoreState;
   private readonly listeners = new Set<Listener>();
   private announcing = false;
@@ -64,6 +74,7 @@ export class Store {
     this.link = new Link(opts, notify, {
       up: async () => {
         await this.list.sync();
+        await this.images.sync();
         this.logs.resume();
       },
       down: () => {
@@ -78,8 +89,10 @@ export class Store {
           if (!ev) return;
           this.mutations.moved(ev);
           this.logs.restartOn(ev);
+          this.images.take(ev);
         },
         'events.overflow': (p) => this.list.overflowed(p),
+        'image.progress': (p) => this.pull.progress(p),
         'process.log': (p) => {
           if (follows.isEnding(p.subscription)) return;
           if (!this.logs.take(p)) this.exec.take(p);
@@ -95,7 +108,10 @@ export class Store {
       live: () => connected() && this.link.getState().conn.phase === 'live',
       containers: () => this.list.getState().byId,
     });
-    for (const m of [this.notices, this.actions, this.link, this.list, this.mutations, this.logs, this.exec, this.stats]) {
+    this.images = new ImageList(send);
+    this.pull = new PullSession({ send, mayMutate: this.link.mayMutate, notify, images: this.images });
+    this.imageChanges = new ImageChanges({ send, mayMutate: this.link.mayMutate, notify, images: this.images, containers: this.list });
+    for (const m of [this.notices, this.actions, this.link, this.list, this.mutations, this.logs, this.exec, this.stats, this.images, this.pull, this.imageChanges]) {
       m.subscribe(() => this.changed());
     }
     this.state = this.compose();
@@ -136,6 +152,9 @@ export class Store {
       logs: this.logs.getState(),
       exec: this.exec.getState(),
       notice: this.notices.getState(),
+      images: this.images.getState(),
+      imageRows: this.imageChanges.getState(),
+      pull: this.pull.getState(),
     };
   }
 

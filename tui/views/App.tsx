@@ -10,11 +10,14 @@
 // What a key acts on is what the screen shows: the detail pane keeps its
 // container even when a filter hides it, and the state of the Processes and
 // Logs tabs belongs to one container and starts afresh on another.
+// The Images view (2; 1 goes back) is ImagesScreen's: App routes its keys
+// and its rows there.
 import React, { useEffect, useReducer, useRef } from 'react';
 import { Box, Text, useApp, useInput, type Key } from 'ink';
 import { dialogKey, type DialogAct } from '../dialogs.js';
 import { STATE_GLYPH, clock } from '../format.js';
 import { fitHints, helpRows, hints, keyName, lookup, splitChunk, type Action } from '../keymap.js';
+import { splitMain } from '../layout.js';
 import { listing, scrollTop } from '../listing.js';
 import { isStale } from '../store/connection.js';
 import type { Store, StoreState } from '../store/store.js';
@@ -22,6 +25,7 @@ import { useNow, useSize, useStore } from '../store/useStore.js';
 import { TABS, contextOf, initialUi, nextSort, processIndex, selection, step, uiReducer, type Delta } from '../ui-state.js';
 import { Detail, logBodyHeight, logWindow } from './Detail.js';
 import { DialogView } from './Dialogs.js';
+import { ImagesMain, ImagesTitle, useImagesScreen } from './ImagesScreen.js';
 import { ActionLog, EventsView, Help } from './Overlays.js';
 import { Table } from './Table.js';
 
@@ -73,6 +77,8 @@ export function App({ store }: { store: Store }) {
   const rowsShown = listing(s.list.byId, { filter, showAll, sort, stats: s.stats });
   const { index, selected, hidden } = selection(ui, rowsShown, s.list.byId);
   const stale = isStale(s.conn) || (!s.list.synced && s.conn.phase !== 'live');
+  const images = useImagesScreen(ui, s, store, dispatch);
+  const containersShown = ui.view === 'containers';
 
   // The tabs' state belongs to one container (and the log view to one opening of its log):
   // reset while rendering, so that no effect ever sees another container's process or search.
@@ -84,19 +90,8 @@ export function App({ store }: { store: Store }) {
   // layout: header, table (+ its header row), detail or dialog, status, hints; one row spare for Ink
   const main = rows - 1 - 3;
   const detailOpen = ui.focus === 'detail' && Boolean(selected);
-  let tableH: number;
-  let lower: number;
-  if (dialog) {
-    lower = Math.min(main - 4, dialog.kind === 'execOutput' ? Math.max(8, Math.floor(main * 0.6)) : 11);
-    tableH = Math.max(1, main - lower - 1);
-  } else if (detailOpen) {
-    // the list keeps at least three rows; the detail gets what the list does not need
-    tableH = Math.max(3, Math.min(rowsShown.length, main - 1 - 8, Math.floor(main * 0.4)));
-    lower = main - tableH - 1;
-  } else {
-    tableH = Math.max(1, main - 1);
-    lower = 0;
-  }
+  const under = dialog ? { dialog: dialog.kind === 'execOutput' ? Math.max(8, Math.floor(main * 0.6)) : 11 } : detailOpen ? 'detail' : null;
+  const { tableH, lower } = splitMain(main, rowsShown.length, under);
   // with the pane's container hidden there is no cursor in the list: it stays where it was
   const top = index < 0 ? Math.min(topRef.current, Math.max(0, rowsShown.length - tableH)) : scrollTop(index, rowsShown.length, tableH, topRef.current);
   topRef.current = top;
@@ -116,13 +111,13 @@ export function App({ store }: { store: Store }) {
   });
 
   // stats: only the rows on screen and the open detail
-  const statsKey = [...visibleIds, ui.focus === 'detail' && selected ? selected.id : ''].join(',');
+  const statsKey = containersShown ? [...visibleIds, ui.focus === 'detail' && selected ? selected.id : ''].join(',') : '';
   useEffect(() => {
     store.stats.watch(statsKey.split(',').filter(Boolean));
   }, [statsKey, store]);
 
   // the Logs tab follows the log of its container and process while it is open
-  const logsWanted = ui.focus === 'detail' && TABS[tab] === 'Logs' && selected ? `${selected.id}\0${ui.detail.logProcess}` : '';
+  const logsWanted = containersShown && ui.focus === 'detail' && TABS[tab] === 'Logs' && selected ? `${selected.id}\0${ui.detail.logProcess}` : '';
   useEffect(() => {
     if (!logsWanted) return;
     const [id, processId] = logsWanted.split('\0');
@@ -139,6 +134,8 @@ export function App({ store }: { store: Store }) {
       const kind = ui.overlay?.kind;
       const count = kind === 'help' ? helpRows(s.readOnly).length : kind === 'actions' ? s.actions.length : s.list.timeline.length;
       dispatch({ type: 'scrollOverlay', delta, most: Math.max(0, count - (main - 1)) });
+    } else if (context === 'images' || context === 'image') {
+      images.move(delta);
     } else if (context === 'list') {
       const row = step(index, rowsShown.length, delta);
       const c = rowsShown[row];
@@ -157,6 +154,7 @@ export function App({ store }: { store: Store }) {
   };
 
   const run = (action: Action) => {
+    if ((context === 'images' || context === 'image' || action === 'showImages') && images.run(action)) return;
     const page = Math.max(1, (context === 'logs' ? logBodyHeight(lower - 1) : tableH) - 1);
     switch (action) {
       case 'up': return move(-1);
@@ -187,7 +185,7 @@ export function App({ store }: { store: Store }) {
       case 'logs':
         if (selected) dispatch({ type: 'logs', id: selected.id, processId: context === 'processes' ? (selectedProc?.id ?? 'init') : 'init' });
         return;
-      case 'create': return dispatch({ type: 'dialog', dialog: { kind: 'create', id: '', bundle: '', start: true, field: 0 } });
+      case 'create': return dispatch({ type: 'dialog', dialog: { kind: 'create', id: '', source: '', args: '', start: true, field: 0 } });
     }
     if (!selected) return store.notices.notify('no container selected', 'error');
     switch (action) {
@@ -204,11 +202,15 @@ export function App({ store }: { store: Store }) {
   };
 
   const perform = (act: DialogAct) => {
+    if (images.perform(act)) return;
     switch (act.kind) {
       case 'kill': return void store.mutations.kill(act.id, act.signal, act.processId);
       case 'delete': return void store.mutations.remove(act.id, act.force);
       case 'exec': return void store.exec.run(act.id, act.args);
-      case 'create': return void store.mutations.create(act.id, act.bundle, act.start);
+      case 'create': {
+        const { kind: _create, ...params } = act;
+        return void store.mutations.create(params);
+      }
       case 'closeExec': return store.exec.close();
     }
   };
@@ -272,18 +274,26 @@ export function App({ store }: { store: Store }) {
   const showReconnect = stale && s.conn.phase !== 'live' && !dialog;
   const emptyText = !s.list.synced
     ? s.conn.phase === 'waiting' ? `waiting for corrald at ${s.socket}` : 'loading…'
-    : total === 0 ? `no containers yet${s.readOnly ? '' : ': n creates one from a bundle'}` : 'no container matches (Esc clears the filter, a shows all)';
+    : total === 0 ? `no containers yet${s.readOnly ? '' : ': n creates one from an image or a bundle, 2 shows the images'}` : 'no container matches (Esc clears the filter, a shows all)';
 
   return (
     <Box flexDirection="column" width={columns} height={rows - 1}>
       <Box justifyContent="space-between">
         <Text wrap="truncate">
           <Text bold>corral</Text>
-          {s.readOnly ? <Text color="yellow"> [read-only]</Text> : null} <Badge s={s} now={now} /> · {total} container{total === 1 ? '' : 's'}
-          {total ? ` (${STATES.filter((k) => counts[k]).map((k) => (columns >= 100 ? `${counts[k]} ${k}` : `${STATE_GLYPH[k]}${counts[k]}`)).join(columns >= 100 ? ', ' : ' ')})` : ''}
-          {showAll ? '' : ' · running only'}
-          {filter || editing === 'filter' ? ` · filter: ${filter}${editing === 'filter' ? '▏' : ''}` : ''}
-          {sort !== 'id' ? ` · by ${sort}` : ''}
+          {s.readOnly ? <Text color="yellow"> [read-only]</Text> : null} <Badge s={s} now={now} />
+          {containersShown ? (
+            <>
+              {' · '}
+              {total} container{total === 1 ? '' : 's'}
+              {total ? ` (${STATES.filter((k) => counts[k]).map((k) => (columns >= 100 ? `${counts[k]} ${k}` : `${STATE_GLYPH[k]}${counts[k]}`)).join(columns >= 100 ? ', ' : ' ')})` : ''}
+              {showAll ? '' : ' · running only'}
+              {filter || editing === 'filter' ? ` · filter: ${filter}${editing === 'filter' ? '▏' : ''}` : ''}
+              {sort !== 'id' ? ` · by ${sort}` : ''}
+            </>
+          ) : (
+            <ImagesTitle s={s} count={images.rows.length} />
+          )}
         </Text>
       </Box>
       {ui.overlay ? (
@@ -292,11 +302,13 @@ export function App({ store }: { store: Store }) {
           {ui.overlay.kind === 'actions' ? <ActionLog actions={s.actions} polls={s.statsPolls} height={main} offset={ui.overlay.offset} width={columns} /> : null}
           {ui.overlay.kind === 'events' ? <EventsView timeline={s.list.timeline} height={main} offset={ui.overlay.offset} width={columns} /> : null}
         </Box>
+      ) : !containersShown ? (
+        <ImagesMain screen={images} ui={ui} s={s} width={columns} height={main} now={now} dim={stale} />
       ) : (
         <Box flexDirection="column" height={main} overflow="hidden">
           <Table rows={rowsShown} selectedId={selected?.id ?? null} top={top} height={tableH} width={columns} now={now} activity={s.rows} stats={s.stats} dim={stale} empty={emptyText} detail={!s.list.synced ? s.conn.lastError : undefined} />
           {dialog ? (
-            <DialogView dialog={dialog} width={columns} height={lower} exec={s.exec} />
+            <DialogView dialog={dialog} width={columns} height={lower} exec={s.exec} pull={s.pull} />
           ) : detailOpen && selected ? (
             <Detail
               c={selected}

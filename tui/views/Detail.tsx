@@ -1,5 +1,5 @@
 // The detail pane of the selected container: a tab bar and the tab's body.
-// Info (bundle, labels, times, exit code), Processes (a selectable table: kill
+// Info (image or bundle, labels, times, exit code), Processes (a selectable table: kill
 // and logs act on the selected one), Logs (followed live, stderr marked apart
 // from stdout, filtered by the search, follow pausable), Stats (CPU and memory
 // sparklines over the last minute) and Events (this container's timeline).
@@ -7,8 +7,10 @@
 // scrolls the log with the same window arithmetic as it is drawn with.
 import React from 'react';
 import { Box, Text } from 'ink';
-import type { ContainerT, EventT, LogLineT } from '../../shared/api.js';
+import { isImageEvent, type ContainerT, type EventT, type LogLineT } from '../../shared/api.js';
+import { shortName } from '../../shared/image-ref.js';
 import { STATE_COLOR, STATE_GLYPH, bytes, clock, dateTime, fit, joinArgs, limit, percent, sparkline } from '../format.js';
+import { imageId } from '../image-listing.js';
 import { scrollTop } from '../listing.js';
 import type { LogView } from '../store/logs.js';
 import type { StatsPoint } from '../store/stats.js';
@@ -48,7 +50,7 @@ function TabBar({ tab, id, hidden }: { tab: number; id: string; hidden: boolean 
   );
 }
 
-function Field({ name, children }: { name: string; children: React.ReactNode }) {
+export function Field({ name, children }: { name: string; children: React.ReactNode }) {
   return (
     <Text wrap="truncate">
       <Text bold>{fit(name, 10)}</Text> {children}
@@ -67,7 +69,13 @@ function Info({ c }: { c: ContainerT }) {
         </Text>
         {c.pid !== null ? `  pid ${c.pid}` : ''}
       </Field>
-      <Field name="bundle">{c.bundle}</Field>
+      {c.image ? (
+        <Field name="image">
+          {c.image.ref} ({imageId(c.image.digest)})
+        </Field>
+      ) : (
+        <Field name="bundle">{c.bundle}</Field>
+      )}
       <Field name="created">{dateTime(c.createdAt)}</Field>
       <Field name="started">{dateTime(c.startedAt)}</Field>
       <Field name="exited">
@@ -207,6 +215,7 @@ function Stats({ c, stats, width }: { c: ContainerT; stats?: StatsPoint[]; width
 
 export function EventRow({ ev, width, showId }: { ev: EventT; width: number; showId: boolean }) {
   const extra = [
+    isImageEvent(ev) ? `image ${ev.image.names.map(shortName).join(' ') || imageId(ev.image.digest)}` : '',
     ev.processId ? `process ${ev.processId}` : '',
     ev.pid !== undefined ? `pid ${ev.pid}` : '',
     ev.exitStatus !== undefined ? `exit ${ev.exitStatus}` : '',

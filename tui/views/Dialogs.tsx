@@ -2,35 +2,24 @@
 // visible above: the signal picker for kill (container or one process; y
 // sends, Enter cancels), the delete confirmation (y confirms, Enter or
 // anything else cancels; a running container asks for its id typed out), the
-// exec prompt and its output with the exit code, and the create form. Their
+// exec prompt and its output with the exit code, and the create form (from
+// an image ref or a bundle path); the Images view's are ImageDialogs.tsx's. Their
 // state is plain data (Dialog) so the key handler and the tests can drive them
 // without a terminal. Each fits the rows it is given, title first: the signal
 // list and the exec output scroll rather than push the title off. The focused
 // field and the text cursor are glyphs, so they show without colour too.
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Text } from 'ink';
 import { SIGNALS, type Dialog } from '../dialogs.js';
 import type { ExecView } from '../store/exec.js';
+import type { PullView } from '../store/pull.js';
 import { joinArgs } from '../format.js';
 import { LogLineRow } from './Detail.js';
+import { Cursor, FRAME_ROWS, FormField, FormFooter, FormToggle, Frame } from './Frame.js';
+import { ImageDialogView } from './ImageDialogs.js';
 
-function Frame({ title, children, width, color = 'cyan' }: { title: string; children: React.ReactNode; width: number; color?: string }) {
-  return (
-    <Box flexDirection="column" borderStyle="round" borderColor={color} width={Math.min(width, 100)} paddingX={1}>
-      <Text bold wrap="truncate">
-        {title}
-      </Text>
-      {children}
-    </Box>
-  );
-}
-
-const Cursor = () => <Text>▏</Text>;
-
-/** Rows of a Frame that are not its content: the border's two and the title. */
-const FRAME_ROWS = 3;
-/** Rows of the create form without an error: three fields and the hint. */
-const CREATE_ROWS = FRAME_ROWS + 4;
+/** Rows of the create form without an error: four fields and the hint. */
+const CREATE_ROWS = FRAME_ROWS + 5;
 
 /** The first of `n` rows shown out of `count`, keeping `index` in the middle when it can. */
 function windowTop(index: number, count: number, n: number): number {
@@ -56,7 +45,7 @@ function KillPicker({ dialog, width, height }: { dialog: Extract<Dialog, { kind:
   );
 }
 
-export function DialogView({ dialog, width, height, exec }: { dialog: Dialog; width: number; height: number; exec: ExecView | null }) {
+export function DialogView({ dialog, width, height, exec, pull }: { dialog: Dialog; width: number; height: number; exec: ExecView | null; pull: PullView | null }) {
   switch (dialog.kind) {
     case 'kill':
       return <KillPicker dialog={dialog} width={width} height={height} />;
@@ -127,27 +116,22 @@ export function DialogView({ dialog, width, height, exec }: { dialog: Dialog; wi
       );
     }
     case 'create':
-      return (
-        <Frame title="create a container" width={width}>
-          <Text wrap="truncate" inverse={dialog.field === 0}>
-            {dialog.field === 0 ? '▸ ' : '  '}id:     {dialog.id}
-            {dialog.field === 0 ? <Cursor /> : null}
-          </Text>
-          <Text wrap="truncate" inverse={dialog.field === 1}>
-            {dialog.field === 1 ? '▸ ' : '  '}bundle: {dialog.bundle}
-            {dialog.field === 1 ? <Cursor /> : null}
-          </Text>
-          <Text inverse={dialog.field === 2}>
-            {dialog.field === 2 ? '▸ ' : '  '}start:  [{dialog.start ? 'x' : ' '}] (Space toggles)
-          </Text>
-          {dialog.error ? (
-            <Text color="red" wrap="truncate">
-              {dialog.error}
-            </Text>
-          ) : null}
-          {/* short of rows, the error takes the place of the hint rather than push the title off */}
-          {!dialog.error || height >= CREATE_ROWS + 1 ? <Text dimColor>Tab next field · Enter creates · Esc cancels</Text> : null}
-        </Frame>
-      );
+      return <CreateForm dialog={dialog} width={width} height={height} />;
+    default:
+      return <ImageDialogView dialog={dialog} width={width} height={height} pull={pull} />;
   }
+}
+
+function CreateForm({ dialog, width, height }: { dialog: Extract<Dialog, { kind: 'create' }>; width: number; height: number }) {
+  const from = dialog.source.trim();
+  const kind = !from ? 'an image ref or a bundle path' : from.startsWith('/') ? 'a bundle' : 'an image';
+  return (
+    <Frame title="create a container" width={width}>
+      <FormField focused={dialog.field === 0} label="id:   " value={dialog.id} />
+      <FormField focused={dialog.field === 1} label="from: " value={dialog.source} />
+      <FormField focused={dialog.field === 2} label="args: " value={dialog.args} />
+      <FormToggle focused={dialog.field === 3} label="start:" on={dialog.start} note="(Space toggles)" />
+      <FormFooter error={dialog.error} room={height >= CREATE_ROWS + 1} hint={`from: ${kind} · args: the command, optional · Tab next · Enter creates · Esc cancels`} />
+    </Frame>
+  );
 }

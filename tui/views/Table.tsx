@@ -1,11 +1,13 @@
 // The containers table: one line per container with a selection glyph, id,
 // state as glyph and word (or the pending action while a request runs), init
-// pid, process count, age, CPU and memory from the latest stats sample, and the
+// pid, process count, age, CPU and memory from the latest stats sample (and,
+// on a wide terminal, the image it was made from, short, or "bundle"), and the
 // daemon's message in place of the numbers when the row's last request failed.
 // Stale data is dimmed by the caller.
 import React from 'react';
 import { Box, Text } from 'ink';
 import type { ContainerT } from '../../shared/api.js';
+import { shortName } from '../../shared/image-ref.js';
 import { STATE_COLOR, STATE_GLYPH, age, bytes, fit, limit, percent } from '../format.js';
 import type { RowActivity } from '../store/mutations.js';
 import type { StatsPoint } from '../store/stats.js';
@@ -33,12 +35,14 @@ interface Columns {
   age: number;
   cpu: number;
   mem: number;
+  /** 0: no IMAGE column. */
+  image: number;
 }
 
 function columns(width: number): Columns {
   const mem = width >= 100 ? 15 : 9;
-  const fixed = { state: 14, pid: 8, procs: 5, age: 5, cpu: 6, mem };
-  const used = 2 + fixed.state + fixed.pid + fixed.procs + fixed.age + fixed.cpu + fixed.mem + 6;
+  const fixed = { state: 14, pid: 8, procs: 5, age: 5, cpu: 6, mem, image: width >= 120 ? 20 : 0 };
+  const used = 2 + fixed.state + fixed.pid + fixed.procs + fixed.age + fixed.cpu + fixed.mem + 6 + (fixed.image ? fixed.image + 1 : 0);
   return { id: Math.max(8, width - used - 1), ...fixed };
 }
 
@@ -48,6 +52,7 @@ function Header({ c }: { c: Columns }) {
       {'  '}
       {fit('ID', c.id)} {fit('STATE', c.state)} {fit('PID', c.pid, 'right')} {fit('PROCS', c.procs, 'right')} {fit('AGE', c.age, 'right')}{' '}
       {fit('CPU', c.cpu, 'right')} {fit('MEM', c.mem, 'right')}
+      {c.image ? ` ${fit('IMAGE', c.image)}` : ''}
     </Text>
   );
 }
@@ -72,6 +77,7 @@ function Row(props: { c: ContainerT; cols: Columns; selected: boolean; now: numb
       <Text color={activity?.pending ? 'magenta' : STATE_COLOR[c.state]}>{fit(stateText, cols.state)}</Text>{' '}
       {fit(c.pid === null ? '-' : String(c.pid), cols.pid, 'right')} {fit(String(c.processes.filter((p) => p.state === 'running').length), cols.procs, 'right')}{' '}
       {fit(age(c.startedAt ?? c.createdAt, props.now), cols.age, 'right')} {tail}
+      {cols.image ? ` ${fit(c.image ? shortName(c.image.ref) : 'bundle', cols.image)}` : ''}
     </Text>
   );
 }
