@@ -23,6 +23,8 @@ await build({
   sourcemap: true,
   // pino and its helpers are CommonJS and call require(); an ES module bundle needs one.
   banner: { js: "import { createRequire as __corralCreateRequire } from 'node:module'; const require = __corralCreateRequire(import.meta.url);" },
+  // a native N-API module (the SEQPACKET attach socket) cannot be bundled: node loads it from node_modules
+  external: ['node-unix-socket'],
   logLevel: 'warning',
 });
 // Run as a program (its first line carries corrald's node flags), never as `node FILE`.

@@ -4,8 +4,9 @@ import { containerMethods } from './container.js';
 import { daemonMethods } from './daemon.js';
 import { eventMethods } from './events.js';
 import { processMethods } from './process.js';
+import { terminalMethods } from './terminal.js';
 import type { DaemonContext, Handlers } from './types.js';
 
 export function handlers(d: DaemonContext): Handlers {
-  return { ...daemonMethods(d), ...containerMethods(d), ...processMethods(d), ...eventMethods(d) };
+  return { ...daemonMethods(d), ...containerMethods(d), ...processMethods(d), ...terminalMethods(d), ...eventMethods(d) };
 }

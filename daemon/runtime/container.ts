@@ -34,6 +34,12 @@ export interface RuntimeDeps {
 
 const now = () => new Date().toISOString();
 
+/** rows and cols size a terminal: anything else is the caller's mistake, said before any side effect. */
+function checkTerminalOptions(o: ExecOptions): void {
+  const bad = (path: string, message: string) => new CorralError('invalid_params', `invalid params: ${path}: ${message}`, { data: { issues: [{ path, message }] } });
+  if (!o.terminal && (o.rows !== undefined || o.cols !== undefined)) throw bad(o.rows !== undefined ? 'rows' : 'cols', 'sizes a terminal: add terminal: true');
+}
+
 /** How long a delete waits for its processes' monitors to write their exit files and end, after runc killed the processes. */
 const MONITOR_EXIT_WAIT_MS = 5_000;
 
@@ -80,8 +86,9 @@ export class Container {
    * create`, and records init's pid before answering. A failure removes
    * everything it wrote, so a retry starts clean.
    */
-  static async create(deps: RuntimeDeps, id: string, bundle: string, labels: Record<string, string>): Promise<Container> {
-    const spec = await loadBundle(bundle);
+  static async create(deps: RuntimeDeps, id: string, bundle: string, labels: Record<string, string>, o: { terminal?: boolean } = {}): Promise<Container> {
+    const loaded = await loadBundle(bundle);
+    const spec = o.terminal ? { ...loaded, process: { ...loaded.process, terminal: true } } : loaded;
     const { layout } = deps;
     try {
       await fs.mkdir(layout.containerDir(id));
@@ -127,7 +134,7 @@ export class Container {
    * before conmon starts (pid null), so a crash in between leaves a record
    * recovery can finish or roll back.
    */
-  private async launch(processId: string, spec: OciProcessT, config?: OciSpecT): Promise<ProcessRecordT> {
+  private async launch(processId: string, spec: OciProcessT, config?: OciSpecT, io: { stdin?: boolean; attachReady?: () => Promise<void> } = {}): Promise<ProcessRecordT> {
     const { layout } = this.deps;
     const id = this.id;
     try {
@@ -145,6 +152,7 @@ export class Container {
       bootId: this.deps.bootId,
       startedAt: now(),
       pid: null,
+      ...(io.stdin ? { stdin: true } : {}),
     };
     // registered at once: the folder is this record's, and a failed exec removes both
     this.processes.set(processId, rec);
@@ -153,7 +161,7 @@ export class Container {
     // only a crash of corrald in this boot can find this pid-less record: no need to wait for the disk
     await writeJsonAtomic(layout.processFile(id, processId), rec, false);
     const exec = processId !== INIT_PROCESS;
-    if (exec) await writeJsonAtomic(layout.execSpecFile(id, processId), { ...spec, terminal: false }, false);
+    if (exec) await writeJsonAtomic(layout.execSpecFile(id, processId), spec, false);
     if (config) await writeJsonAtomic(layout.runtimeConfigFile(id, processId), config, false);
     const launched = await this.deps.runtime.launch({
       containerId: id,
@@ -167,7 +175,9 @@ export class Container {
       socketDir: layout.runtimeDir(id, processId),
       runcLogFile: layout.runcLogFile(id, processId),
       execSpecFile: exec ? layout.execSpecFile(id, processId) : undefined,
-    });
+      terminal: spec.terminal === true,
+      stdin: io.stdin === true,
+    }, io.attachReady);
     rec.pid = launched.pid;
     rec.pidStart = await startTime(launched.pid);
     if (launched.conmonPid) {
@@ -221,20 +231,25 @@ export class Container {
     }
   }
 
-  async exec(o: ExecOptions): Promise<ProcessRecordT> {
+  /** ATTACHREADY: for a terminal or stdin, called before the process runs (see OciRuntime.launch). */
+  async exec(o: ExecOptions, attachReady?: () => Promise<void>): Promise<ProcessRecordT> {
     this.check('exec');
     if (this.processes.has(o.processId)) throw errors.alreadyExists(`process ${o.processId} in container ${this.id}`);
+    checkTerminalOptions(o);
     const base = this.init!.spec;
+    const { consoleSize: _inherited, ...rest } = base;
     const spec: OciProcessT = {
-      ...base,
-      terminal: false,
+      ...rest,
+      terminal: o.terminal === true,
+      // runc sizes the new pty from consoleSize before the process starts
+      ...(o.terminal && (o.rows || o.cols) ? { consoleSize: { height: o.rows ?? 24, width: o.cols ?? 80 } } : {}),
       args: o.args,
       env: o.env ?? base.env,
       cwd: o.cwd ?? base.cwd,
       user: o.user ?? base.user,
     };
     try {
-      return await this.launch(o.processId, spec);
+      return await this.launch(o.processId, spec, undefined, { stdin: o.stdin && !o.terminal, attachReady });
     } catch (err) {
       // launch registers the process only once it owns the folder: anything else is not ours to remove
       if (this.processes.get(o.processId)?.pid === null) {

@@ -39,6 +39,8 @@ export const ProcessRecord = z.object({
   exitStatus: z.number().int().optional(),
   exitedAt: z.string().optional(),
   exitReason: z.string().optional(),
+  /** Its stdin is a pipe fed through the attach socket (process.exec stdin: true); a terminal is spec.terminal. */
+  stdin: z.boolean().optional(),
 });
 export type ProcessRecordT = z.output<typeof ProcessRecord>;
 
