@@ -9,6 +9,8 @@ const USAGE = `Usage:
   corral [--socket PATH] [--read-only]          open the terminal UI
   corral call [--socket PATH] [--read-only] [--follow] METHOD [JSON-PARAMS]
                                                 call one API method, print the result as JSON
+  corral exec [-i] [-t] ID [--] CMD [ARGS...]   run CMD in container ID (-i: pipe stdin, -t: on a terminal)
+  corral attach [--tail BYTES] ID [PROCESS]     join init (or PROCESS) of ID; Ctrl-P Ctrl-Q detaches
   corral bundle create DIR [-- ARGS...]         write a runnable busybox OCI bundle to DIR
   corral --help | --version
 
@@ -28,6 +30,16 @@ async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'call') {
     const { runCall } = await import('./call.js');
     process.exitCode = await runCall(argv.slice(1));
+    return;
+  }
+  if (argv[0] === 'exec' || argv[0] === 'attach') {
+    const { runExec, runAttach, UsageError, EXEC_USAGE, ATTACH_USAGE } = await import('./terminal/commands.js');
+    try {
+      process.exitCode = await (argv[0] === 'exec' ? runExec : runAttach)(argv.slice(1));
+    } catch (err) {
+      if (err instanceof UsageError) fail(`${err.message}\nUsage: ${argv[0] === 'exec' ? EXEC_USAGE : ATTACH_USAGE}`);
+      throw err;
+    }
     return;
   }
   if (argv[0] === 'bundle') {

@@ -28,8 +28,10 @@ export function terminalMethods({ sup }: DaemonContext): Pick<Handlers, Terminal
   return {
     'process.attach': async (p, ctx) => {
       const processId = p.processId ?? INIT_PROCESS;
-      const proc = running(p.id, processId, 'attach');
-      const relay = await sup.relays.get(p.id, processId);
+      // a process that exited before its first attach (`exec -t ls`) still hands over what it wrote, once
+      const unread = sup.relays.unread(p.id, processId);
+      const proc = unread ? sup.find(p.id).getProcess(processId) : running(p.id, processId, 'attach');
+      const relay = unread ?? (await sup.relays.get(p.id, processId));
       const tail = p.tail ? await readLogTail(sup.deps.layout.logFile(p.id, processId), p.tail) : undefined;
       const terminal = proc.spec.terminal === true;
       const stdin = terminal || (proc.stdin === true && sup.relays.has(p.id, processId) && !relay.inputEnded);

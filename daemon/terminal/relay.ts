@@ -17,7 +17,7 @@ type Stream = 'stdout' | 'stderr';
 /** One coalesced notification carries at most this many bytes. */
 const MAX_BURST_BYTES = 64 * 1024;
 /** What a relay keeps for its first attacher, from before anyone attached; older bytes are dropped first. */
-const MAX_UNCLAIMED_BYTES = 1024 * 1024;
+const MAX_UNCLAIMED_BYTES = 4 * 1024 * 1024;
 
 export interface RelayListener {
   onOutput(stream: Stream, data: Buffer): void;
@@ -60,10 +60,17 @@ export class Relay {
     return this.ended;
   }
 
+  /** Output from before anyone attached is waiting for its first reader. */
+  get hasUnclaimed(): boolean {
+    return (this.unclaimed?.length ?? 0) > 0;
+  }
+
   listen(l: RelayListener): void {
     if (this.ended) {
+      // a process that ran and exited before its first attach: its output is still here, once
       this.deliverUnclaimed(l);
       l.onEnd();
+      this.onGone(this);
       return;
     }
     this.listeners.add(l);
@@ -128,11 +135,10 @@ export class Relay {
 
   private onEnd(): void {
     this.flush();
-    const was = this.ended;
     this.ended = true;
     for (const l of [...this.listeners]) l.onEnd();
     this.listeners.clear();
-    if (!was) this.onGone(this);
+    this.onGone(this);
   }
 }
 
@@ -156,9 +162,18 @@ function merge(chunks: Chunk[]): Chunk[] {
   return out;
 }
 
-/** The relays of this corrald, one per process at most; opened on demand, gone when conmon closes or nobody needs them. */
+/** How long an ended relay keeps output nobody has read (a process that exited before its first attach) for its attach. */
+const UNCLAIMED_KEEP_MS = 60_000;
+
+/**
+ * The relays of this corrald, one per process at most; opened on demand, gone
+ * when conmon closes or nobody needs them. One that ended with output nobody
+ * has read stays for UNCLAIMED_KEEP_MS, so that the attach that follows an
+ * exec of a quick command (`exec -t ls`) still gets it.
+ */
 export class Relays {
   private readonly open = new Map<string, Promise<Relay>>();
+  private readonly kept = new Map<string, Relay>();
 
   constructor(
     private readonly folderOf: (id: string, processId: string) => string,
@@ -167,7 +182,12 @@ export class Relays {
 
   /** This corrald holds a relay to the process (for a stdin pipe: its stdin is still open). */
   has(id: string, processId: string): boolean {
-    return this.open.has(`${id}/${processId}`);
+    return this.open.has(`${id}/${processId}`) && !this.kept.has(`${id}/${processId}`);
+  }
+
+  /** The ended relay of a process that exited before anyone read its output, if it is still kept. */
+  unread(id: string, processId: string): Relay | undefined {
+    return this.kept.get(`${id}/${processId}`);
   }
 
   /** The process's relay, connecting one if there is none; HOLDSSTDIN only matters for a new one. */
@@ -176,15 +196,24 @@ export class Relays {
     let p = this.open.get(key);
     if (!p) {
       const relay = new Relay(key, holdsStdin, (r) => {
-        if (this.open.get(key) === p) this.open.delete(key);
+        if (r.hasUnclaimed && !this.kept.has(key)) {
+          this.kept.set(key, r);
+          setTimeout(() => this.drop(key, p), UNCLAIMED_KEEP_MS).unref();
+          return;
+        }
+        this.drop(key, p);
         this.log.debug({ id, processId, relay: r.key }, 'relay closed');
       });
       p = relay.connect(this.folderOf(id, processId)).then(() => relay);
       this.open.set(key, p);
-      p.catch(() => {
-        if (this.open.get(key) === p) this.open.delete(key);
-      });
+      p.catch(() => this.drop(key, p));
     }
     return p;
+  }
+
+  private drop(key: string, p: Promise<Relay> | undefined): void {
+    if (this.open.get(key) !== p) return;
+    this.open.delete(key);
+    this.kept.delete(key);
   }
 }
