@@ -22,15 +22,16 @@ export class Attached {
   ) {}
 
   static async open(client: Client, id: string, processId = 'init', tail?: number): Promise<Attached> {
-    const early: NotificationOf<'process.output'>[] = [];
-    let a: Attached | undefined;
+    // notifications may come in the same read as the reply: held until it names the subscription
+    const held: { early: NotificationOf<'process.output'>[]; a?: Attached } = { early: [] };
     client.onNotification('process.output', (n) => {
-      if (!a) early.push(n);
-      else a.take(n);
+      if (!held.a) held.early.push(n);
+      else held.a.take(n);
     });
     const r = await client.request('process.attach', { id, processId, ...(tail !== undefined ? { tail } : {}) });
-    a = new Attached(client, r.subscription, r.terminal);
-    for (const n of early) a.take(n);
+    const a = new Attached(client, r.subscription, r.terminal);
+    held.a = a;
+    for (const n of held.early) a.take(n);
     return a;
   }
 

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { INIT_PROCESS } from '../../shared/api.js';
 import { Client } from '../../shared/client.js';
+import { isCorralError } from '../../shared/errors.js';
 import { parseGlobal } from '../args.js';
 import { runTerminalSession, sessionExitCode, type SessionEnd } from './session.js';
 
@@ -65,9 +66,22 @@ function report(end: SessionEnd, id: string, processId: string, raw: boolean): n
   return sessionExitCode(end);
 }
 
+/**
+ * The global flags (--socket, --read-only) stand before the container's id;
+ * whatever follows it is the command's own, a `--socket` of its included.
+ */
+function splitAtId(argv: string[]): [string[], string[]] {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--socket') i++;
+    else if (argv[i] === '--' || !argv[i].startsWith('-')) return [argv.slice(0, i), argv.slice(i)];
+  }
+  return [argv, []];
+}
+
 export async function runExec(argv: string[]): Promise<number> {
-  const g = parseGlobal(argv);
-  const a = parseExecArgs(g.rest);
+  const [flags, rest] = splitAtId(argv);
+  const g = parseGlobal(flags);
+  const a = parseExecArgs([...g.rest, ...rest]);
   const client = await Client.connect(g.socket);
   try {
     const processId = `exec-${randomBytes(4).toString('hex')}`;
@@ -75,7 +89,10 @@ export async function runExec(argv: string[]): Promise<number> {
     // without a terminal the process always gets a stdin pipe, closed at once without -i: conmon
     // then waits for corrald's attach before running it, so no early output is lost
     await client.request('process.exec', { id: a.id, processId, args: a.args, ...(a.tty ? { terminal: true, ...size } : { stdin: true }) });
-    if (!a.tty && !a.interactive) await client.request('process.input', { id: a.id, processId, eof: true });
+    // a quick command may have ended already, its stdin with it: that is not a failure
+    if (!a.tty && !a.interactive) await client.request('process.input', { id: a.id, processId, eof: true }).catch((err) => {
+      if (!isCorralError(err, 'invalid_state')) throw err;
+    });
     const tty = a.tty && process.stdin.isTTY === true;
     const end = await runTerminalSession(client, {
       id: a.id,

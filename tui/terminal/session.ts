@@ -55,7 +55,8 @@ export function sessionExitCode(end: SessionEnd): number {
 }
 
 export async function runTerminalSession(client: Client, o: SessionOptions): Promise<SessionEnd> {
-  let subscription: string | undefined;
+  // set once the reply names it; the listener reads it from before then
+  const attach: { subscription?: string } = {};
   // notifications may arrive in the same read as the reply: held until the reply names the subscription
   const early: NotificationOf<'process.output'>[] = [];
   let finish!: (e: SessionEnd) => void;
@@ -63,11 +64,11 @@ export async function runTerminalSession(client: Client, o: SessionOptions): Pro
   let done = false;
 
   const onOutput = (n: NotificationOf<'process.output'>) => {
-    if (subscription === undefined) {
+    if (attach.subscription === undefined) {
       if (n.id === o.id && n.processId === o.processId) early.push(n);
       return;
     }
-    if (n.subscription !== subscription || done) return;
+    if (n.subscription !== attach.subscription || done) return;
     if (n.data) (n.stream === 'stderr' ? o.stderr : o.stdout).write(Buffer.from(n.data, 'base64'));
     if (n.end) finish(n.overflow ? { reason: 'overflow' } : { reason: 'exit', exitStatus: n.exitStatus });
   };
@@ -83,7 +84,8 @@ export async function runTerminalSession(client: Client, o: SessionOptions): Pro
     client.off('close', onClose);
     throw err;
   }
-  subscription = attached.subscription;
+  const subscription = attached.subscription;
+  attach.subscription = subscription;
   for (const n of early.splice(0)) onOutput(n);
 
   const raw = o.tty && attached.terminal && o.stdin.isTTY === true;
