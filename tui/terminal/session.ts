@@ -118,7 +118,8 @@ export async function runTerminalSession(client: Client, o: SessionOptions): Pro
       process.on(sig, h);
       restore.push(() => process.off(sig, h));
     }
-    if (o.input && attached.stdin) pumpInput(client, o, raw, finish, restore);
+    // a raw terminal is read for the detach keys even when nothing may be sent (read-only, no stdin)
+    if ((o.input && attached.stdin) || raw) pumpInput(client, o, raw, o.input && attached.stdin, finish, restore);
 
     const end = await ended;
     done = true;
@@ -135,14 +136,14 @@ export async function runTerminalSession(client: Client, o: SessionOptions): Pro
 }
 
 /** Reads stdin into process.input calls, a few in flight at most; the detach keys end the session in raw mode. */
-function pumpInput(client: Client, o: SessionOptions, raw: boolean, finish: (e: SessionEnd) => void, restore: (() => void)[]): void {
+function pumpInput(client: Client, o: SessionOptions, raw: boolean, forward: boolean, finish: (e: SessionEnd) => void, restore: (() => void)[]): void {
   const keys = raw ? new DetachKeys() : undefined;
   let inFlight = 0;
   let chain = Promise.resolve();
   let stopped = false;
   const send = (data: Buffer, eof = false) => {
+    if (!forward) return;
     inFlight++;
-    if (inFlight >= MAX_INPUT_IN_FLIGHT) o.stdin.pause();
     // one after another: the order of the bytes is the order typed
     chain = chain
       .then(() => client.request('process.input', { id: o.id, processId: o.processId, ...(data.length ? { data: data.toString('base64') } : {}), ...(eof ? { eof } : {}) }))
@@ -154,15 +155,19 @@ function pumpInput(client: Client, o: SessionOptions, raw: boolean, finish: (e: 
       )
       .finally(() => {
         inFlight--;
-        if (inFlight < MAX_INPUT_IN_FLIGHT && !stopped) o.stdin.resume();
+        // reading stopped at the cap: go on from where it stopped
+        if (inFlight === MAX_INPUT_IN_FLIGHT - 1) drain();
       });
   };
-  const onData = (chunk: Buffer) => {
+  const onChunk = (got: Buffer | string) => {
+    // a stdin that Ink read before has an encoding set: keys come as text, back to bytes here
+    const chunk = typeof got === 'string' ? Buffer.from(got, 'utf8') : got;
     let data = chunk;
     if (keys) {
       const s = keys.feed(chunk);
       if (s.detach) {
         if (s.forward.length) send(s.forward);
+        stopped = true;
         finish({ reason: 'detached' });
         return;
       }
@@ -170,16 +175,21 @@ function pumpInput(client: Client, o: SessionOptions, raw: boolean, finish: (e: 
     }
     for (let off = 0; off < data.length; off += MAX_INPUT_BYTES) send(data.subarray(off, off + MAX_INPUT_BYTES));
   };
+  // paused mode ('readable' and read()), as Ink reads: the TUI takes stdin back as it left it,
+  // and not reading is the back-pressure on a fast pipe
+  const drain = () => {
+    let chunk: Buffer | string | null;
+    while (!stopped && inFlight < MAX_INPUT_IN_FLIGHT && (chunk = o.stdin.read()) !== null) onChunk(chunk);
+  };
   const onEnd = () => {
     if (o.eofOnEnd) send(Buffer.alloc(0), true);
   };
-  o.stdin.on('data', onData);
+  o.stdin.on('readable', drain);
   o.stdin.on('end', onEnd);
-  o.stdin.resume();
+  drain();
   restore.push(() => {
     stopped = true;
-    o.stdin.off('data', onData);
+    o.stdin.off('readable', drain);
     o.stdin.off('end', onEnd);
-    o.stdin.pause();
   });
 }
