@@ -467,7 +467,7 @@ export const methods = {
     params: z.strictObject({
       id: Id,
       processId: Id.optional().describe('default "init"'),
-      data: z.base64().optional().describe('the bytes, base64'),
+      data: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64').optional().describe('the bytes, base64'),
       eof: z.boolean().optional().describe('after DATA, close the stdin pipe (a terminal takes Ctrl-D as data instead)'),
     }),
     result: Ok,
