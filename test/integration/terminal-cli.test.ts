@@ -59,8 +59,9 @@ test('exec -it: a shell on a pty, Ctrl-C reaches the process, the size follows t
   const listed = (await client.request('process.list', { id: ctr })).processes.find((p) => p.id === proc);
   assert.equal(listed?.state, 'running');
 
-  tmux.open('again', `env -u CI ${corral('attach', `${ctr} ${proc}`)}`, 100, 30);
-  await until(async () => (await client.request('process.list', { id: ctr })).processes.length > 0, 'the attach');
+  // --tail shows what the shell printed last: the attach is there before anything is typed
+  tmux.open('again', `env -u CI ${corral('attach', `--tail 300 ${ctr} ${proc}`)}`, 100, 30);
+  await tmux.waitScreen('again', `pid=${pid}`);
   tmux.type('again', 'echo "back=$$"\n');
   await tmux.waitScreen('again', `back=${pid}`);
   tmux.type('again', 'exit 5\n');

@@ -78,6 +78,11 @@ function splitAtId(argv: string[]): [string[], string[]] {
   return [argv, []];
 }
 
+/** A terminal once read keeps its handle reading, paused or not, and the command would never exit: it is done with. */
+function letStdinGo(): void {
+  process.stdin.destroy();
+}
+
 export async function runExec(argv: string[]): Promise<number> {
   const [flags, rest] = splitAtId(argv);
   const g = parseGlobal(flags);
@@ -109,6 +114,7 @@ export async function runExec(argv: string[]): Promise<number> {
     return report(end, a.id, processId, tty);
   } finally {
     client.close();
+    letStdinGo();
   }
 }
 
@@ -144,5 +150,6 @@ export async function runAttach(argv: string[]): Promise<number> {
     return report(end, id, processId, tty);
   } finally {
     client.close();
+    letStdinGo();
   }
 }

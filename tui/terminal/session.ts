@@ -191,5 +191,6 @@ function pumpInput(client: Client, o: SessionOptions, raw: boolean, forward: boo
     stopped = true;
     o.stdin.off('readable', drain);
     o.stdin.off('end', onEnd);
+    o.stdin.pause();
   });
 }
