@@ -193,6 +193,8 @@ export class Relays {
   /** The process's relay, connecting one if there is none; HOLDSSTDIN only matters for a new one. */
   get(id: string, processId: string, holdsStdin = false): Promise<Relay> {
     const key = `${id}/${processId}`;
+    // an ended relay kept for its unread output belongs to a process that is gone: a new one is wanted
+    if (this.kept.has(key)) this.drop(key, this.open.get(key));
     let p = this.open.get(key);
     if (!p) {
       const relay = new Relay(key, holdsStdin, (r) => {
