@@ -234,7 +234,7 @@ test('bad input: unknown or exited processes, oversized input, resize without a 
   await client.request('process.kill', { id: ctr, processId: 'eof', signal: 'KILL' });
 });
 
-test('container.create terminal: true runs init on a terminal; its first prompt waits for the first attach', async () => {
+test('container.create terminal: true (or the bundle\'s process.terminal) runs init on a terminal; its first output waits for the first attach', async () => {
   const id = uid('term-init');
   const bundle = await d.bundle(['/bin/sh']);
   const c = await client.request('container.create', { id, bundle, start: true, terminal: true });
@@ -245,4 +245,15 @@ test('container.create terminal: true runs init on a terminal; its first prompt 
   assert.equal((await a.waitEnd()).exitStatus, 4);
   assert.equal((await client.request('container.wait', { id, timeoutMs: 5000 })).exitStatus, 4);
   await client.request('container.delete', { id });
+
+  // a bundle's own process.terminal: true does the same
+  const own = uid('term-bundle');
+  const config = path.join(bundle, 'config.json');
+  const spec = JSON.parse(await fs.readFile(config, 'utf8'));
+  await fs.writeFile(config, JSON.stringify({ ...spec, process: { ...spec.process, terminal: true, args: ['/bin/sh', '-c', 'tty; exit 6'] } }));
+  await client.request('container.create', { id: own, bundle, start: true });
+  const b = await Attached.open(client, own);
+  await b.waitFor(/\/dev\/pts\/\d+\r\n/);
+  assert.equal((await b.waitEnd()).exitStatus, 6);
+  await client.request('container.delete', { id: own });
 });
