@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { methods, type MethodName } from '../shared/api.js';
+import { MAX_INPUT_BYTES, methods, type MethodName } from '../shared/api.js';
 import { DEFAULT_RO_SOCKET, DEFAULT_SOCKET, DEFAULT_STATE_DIR } from '../shared/client.js';
 import { ErrorCodes, type ErrorReason } from '../shared/errors.js';
 import { errorSummaries, openrpcDocument, type ContentDescriptor } from '../shared/openrpc.js';
@@ -391,6 +391,7 @@ const VARIABLES: Record<string, () => string> = {
   EVENT_HISTORY: () => flags.find((f) => f.name === 'event-history')!.default,
   MAX_REPLY_MIB: () => String(MAX_REPLY_BYTES / 2 ** 20),
   HARD_BACKLOG_MIB: () => String(HARD_BACKLOG_BYTES / 2 ** 20),
+  MAX_INPUT_BYTES: () => String(MAX_INPUT_BYTES),
 };
 
 function substitute(source: string): string {

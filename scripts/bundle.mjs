@@ -23,9 +23,10 @@ await build({
   sourcemap: true,
   // pino and its helpers are CommonJS and call require(); an ES module bundle needs one.
   banner: { js: "import { createRequire as __corralCreateRequire } from 'node:module'; const require = __corralCreateRequire(import.meta.url);" },
+  // loaded by node from node_modules: a native N-API module (the SEQPACKET attach socket) cannot be
+  // bundled, and grpc is loaded only when the CRI is on (daemon/cri/server.ts imports it dynamically)
+  external: ['node-unix-socket', '@grpc/grpc-js', '@grpc/proto-loader'],
   logLevel: 'warning',
-  // loaded only when the CRI is on (daemon/cri/server.ts imports them dynamically), from node_modules
-  external: ['@grpc/grpc-js', '@grpc/proto-loader'],
 });
 // Run as a program (its first line carries corrald's node flags), never as `node FILE`.
 fs.chmodSync(path.join(top, 'dist/corrald.js'), 0o755);

@@ -88,6 +88,8 @@ export const Process = z.object({
   exitReason: z.string().optional().describe('why the exit code is not the process\'s own (e.g. monitor lost)'),
   startedAt: Timestamp,
   exitedAt: Timestamp.optional(),
+  terminal: z.boolean().optional().describe('true when it runs on a terminal (process.attach, process.resize)'),
+  stdin: z.boolean().optional().describe('true when its stdin is a pipe fed by process.input'),
 });
 
 const ImageConfig = z.object({
@@ -131,9 +133,11 @@ export const Container = z.object({
   processes: z.array(Process),
 });
 
+const Stream = z.enum(['stdout', 'stderr']);
+
 export const LogLine = z.object({
   time: Timestamp,
-  stream: z.enum(['stdout', 'stderr']),
+  stream: Stream,
   text: z.string(),
 });
 
@@ -250,6 +254,9 @@ const Ok = z.strictObject({});
 const Exit = z.object({ exitStatus: z.number().int(), exitedAt: Timestamp, exitReason: z.string().optional() });
 const TimeoutMs = z.number().int().min(0).max(24 * 3600 * 1000).describe('give up with `timeout` after this many ms');
 const SubscriptionId = z.string().min(1).max(64);
+const TerminalSize = z.number().int().min(1).max(65535);
+/** The largest process.input, decoded; more is limit_exceeded (conmon takes 32 KiB per packet, corrald splits). */
+export const MAX_INPUT_BYTES = 256 * 1024;
 
 interface MethodSpec<P extends z.ZodType, R extends z.ZodType> {
   summary: string;
@@ -321,6 +328,7 @@ export const methods = {
         user: User.optional(),
         labels: Labels.optional(),
         resources: Resources.optional().describe('limits applied from the start (see container.update)'),
+        terminal: z.boolean().optional().describe("run init on a terminal held by its monitor, as a bundle's process.terminal: true does"),
         start: z.boolean().optional().describe('start it too, in the same call'),
       })
       .refine((p) => (p.bundle === undefined) !== (p.image === undefined), {
@@ -434,9 +442,13 @@ export const methods = {
       env: EnvList.optional(),
       cwd: AbsolutePath.optional(),
       user: User.optional(),
+      terminal: z.boolean().optional().describe('run it on a terminal held by its monitor (`exec -it`); attach to it with process.attach'),
+      rows: TerminalSize.optional().describe('with terminal: the initial height'),
+      cols: TerminalSize.optional().describe('with terminal: the initial width'),
+      stdin: z.boolean().optional().describe('without terminal: a stdin pipe fed by process.input and closed by its eof (`exec -i`)'),
     }),
     result: Process,
-    errors: ['not_found', 'already_exists', 'invalid_state', 'runtime_error'],
+    errors: ['not_found', 'already_exists', 'invalid_state', 'invalid_params', 'runtime_error'],
     readOnly: false,
     example: { id: 'web', processId: 'sh1', args: ['/bin/sh', '-c', 'echo hi'] },
   }),
@@ -477,6 +489,51 @@ export const methods = {
     errors: ['not_found', 'invalid_state'],
     readOnly: false,
     example: { id: 'web', processId: 'sh1' },
+  }),
+  'process.attach': method({
+    summary: "Relay a running process's output live as process.output notifications; with a terminal or stdin, process.input and process.resize reach it.",
+    params: z.strictObject({
+      id: Id,
+      processId: Id.optional().describe('default "init"'),
+      tail: z.number().int().min(0).max(1024 * 1024).optional().describe('first the last N bytes of its log (what came before the attach)'),
+    }),
+    result: z.object({
+      subscription: SubscriptionId,
+      terminal: z.boolean().describe('the process runs on a terminal: a client puts its own in raw mode'),
+      stdin: z.boolean().describe('process.input reaches the process'),
+    }),
+    errors: ['not_found', 'invalid_state', 'limit_exceeded', 'runtime_error'],
+    readOnly: true,
+    example: { id: 'web', processId: 'sh1', tail: 2048 },
+  }),
+  'process.detach': method({
+    summary: 'End an attach subscription; the process goes on (detaching never signals it).',
+    params: z.strictObject({ subscription: SubscriptionId }),
+    result: Ok,
+    errors: ['not_found'],
+    readOnly: true,
+    example: { subscription: 's1' },
+  }),
+  'process.input': method({
+    summary: `Write bytes to the terminal or stdin pipe of a process (at most ${MAX_INPUT_BYTES} bytes a call); eof: true closes a stdin pipe.`,
+    params: z.strictObject({
+      id: Id,
+      processId: Id.optional().describe('default "init"'),
+      data: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64').optional().describe('the bytes, base64'),
+      eof: z.boolean().optional().describe('after DATA, close the stdin pipe (a terminal takes Ctrl-D as data instead)'),
+    }),
+    result: Ok,
+    errors: ['not_found', 'invalid_state', 'limit_exceeded', 'runtime_error'],
+    readOnly: false,
+    example: { id: 'web', processId: 'sh1', data: 'bHMK' },
+  }),
+  'process.resize': method({
+    summary: 'Set the size of the terminal a process runs on.',
+    params: z.strictObject({ id: Id, processId: Id.optional().describe('default "init"'), rows: TerminalSize, cols: TerminalSize }),
+    result: Ok,
+    errors: ['not_found', 'invalid_state', 'runtime_error'],
+    readOnly: false,
+    example: { id: 'web', processId: 'sh1', rows: 40, cols: 120 },
   }),
   'events.subscribe': method({
     summary: 'Receive events as notifications; since replays what was missed, snapshot starts with every container.',
@@ -597,6 +654,16 @@ export const notifications = {
     layersTotal: z.number().int(),
     bytesDone: z.number().int(),
     bytesTotal: z.number().int().describe('0 until the manifest is read'),
+  }),
+  'process.output': z.object({
+    subscription: SubscriptionId,
+    id: Id,
+    processId: Id,
+    stream: Stream.optional(),
+    data: z.string().optional().describe('the bytes, base64, exactly as the monitor relayed them (a terminal sends stdout only)'),
+    end: z.boolean().optional().describe('the process exited (exitStatus says how), the container went, or the reader fell behind (overflow)'),
+    exitStatus: z.number().int().optional(),
+    overflow: z.boolean().optional().describe('with end: the client read too slowly and was detached; attach again (tail) to go on'),
   }),
   'events.overflow': z.object({
     subscription: SubscriptionId,

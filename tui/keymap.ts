@@ -15,7 +15,7 @@ export type Action =
   | 'up' | 'down' | 'top' | 'bottom' | 'pageUp' | 'pageDown'
   | 'open' | 'back' | 'nextTab' | 'prevTab'
   | 'filter' | 'clearFilter' | 'toggleAll' | 'sort'
-  | 'start' | 'pauseResume' | 'kill' | 'delete' | 'exec' | 'create'
+  | 'start' | 'pauseResume' | 'kill' | 'delete' | 'exec' | 'shell' | 'attach' | 'create'
   | 'logs' | 'follow' | 'search'
   | 'actionLog' | 'events' | 'reconnect' | 'help' | 'quit'
   | 'showImages' | 'showContainers' | 'pull' | 'removeImage' | 'prune' | 'runImage';
@@ -59,6 +59,8 @@ export const bindings: Binding[] = [
   { action: 'kill', keys: ['K'], hint: 'kill', help: 'kill: pick a signal, y sends it; in Processes, to the selected process', contexts: MAIN, mutating: true },
   { action: 'delete', keys: ['D'], hint: 'delete', help: 'delete (y confirms; a running one asks for its id)', contexts: MAIN, mutating: true },
   { action: 'exec', keys: ['e'], hint: 'exec', help: 'run a command in the container, show its output and exit code', contexts: MAIN, mutating: true },
+  { action: 'shell', keys: ['S'], hint: 'shell', help: 'open a shell in the container on this terminal; Ctrl-P Ctrl-Q detaches back here', contexts: MAIN, mutating: true },
+  { action: 'attach', keys: ['a'], hint: 'attach', help: 'attach to init (in Processes, to the selected process); Ctrl-P Ctrl-Q detaches', contexts: ['detail', 'logs', 'processes'] },
   { action: 'create', keys: ['n'], hint: 'new', help: 'create and start a container from an image ref or a bundle path', contexts: ['list'], mutating: true },
   { action: 'logs', keys: ['l'], hint: 'logs', help: 'logs of the selected container or process, following', contexts: ['list', 'detail', 'processes'] },
   { action: 'showImages', keys: ['2'], hint: 'images', help: 'the Images view: every image corrald holds', contexts: MAIN },
@@ -126,7 +128,7 @@ export function hints(context: Context, readOnly: boolean): Array<{ key: string;
 }
 
 /** Which hints stay when the bar is too narrow for all: what acts first, then where to go, moving last. */
-const HINT_PRIORITY = ['detail', 'back', 'start', 'pause', 'kill', 'delete', 'exec', 'pull', 'run', 'remove', 'logs', 'search', 'follow', 'filter', 'tab', 'new', 'images', 'containers', 'prune', 'all/running', 'events', 'actions', 'move'];
+const HINT_PRIORITY = ['detail', 'back', 'start', 'pause', 'kill', 'delete', 'exec', 'shell', 'attach', 'pull', 'run', 'remove', 'logs', 'search', 'follow', 'filter', 'tab', 'new', 'images', 'containers', 'prune', 'all/running', 'events', 'actions', 'move'];
 
 /** The hints that fit in `width` cells ("key label" joined by two spaces), most useful first, shown in table order. */
 export function fitHints<T extends { key: string; label: string }>(items: T[], width: number): T[] {

@@ -5,8 +5,9 @@ import { daemonMethods } from './daemon.js';
 import { eventMethods } from './events.js';
 import { imageMethods } from './image.js';
 import { processMethods } from './process.js';
+import { terminalMethods } from './terminal.js';
 import type { DaemonContext, Handlers } from './types.js';
 
 export function handlers(d: DaemonContext): Handlers {
-  return { ...daemonMethods(d), ...containerMethods(d), ...processMethods(d), ...eventMethods(d), ...imageMethods(d) };
+  return { ...daemonMethods(d), ...containerMethods(d), ...processMethods(d), ...terminalMethods(d), ...eventMethods(d), ...imageMethods(d) };
 }

@@ -12,7 +12,10 @@ type ProcessMethods = 'process.list' | 'process.exec' | 'process.kill' | 'proces
 export function processMethods({ sup }: DaemonContext): Pick<Handlers, ProcessMethods> {
   return {
     'process.list': (p) => ({ processes: sup.processes(p.id) }),
-    'process.exec': (p) => sup.exec(p.id, { processId: p.processId, args: p.args, env: p.env, cwd: p.cwd, user: p.user }),
+    'process.exec': (p) => {
+      const { id, ...o } = p;
+      return sup.exec(id, o);
+    },
     'process.kill': async (p) => {
       await sup.killProcess(p.id, p.processId, p.signal);
       return {};

@@ -20,7 +20,15 @@ export interface ConmonLaunch extends ProcessFiles {
   runtime: string;
   runcRoot: string;
   logSizeMax: number;
+  /**
+   * For an exec with --exec-attach: called once conmon's attach socket is
+   * ready and before runc exec runs, so a relay connected here misses no output.
+   */
+  attachReady?: () => Promise<void>;
 }
+
+/** An exec with a terminal or a stdin pipe waits for corrald's attach (--exec-attach), so its first bytes reach a client. */
+const execAttaches = (o: ProcessFiles) => Boolean(o.execSpecFile && (o.terminal || o.stdin));
 
 export function conmonArgs(o: ConmonLaunch): string[] {
   const args = [
@@ -43,6 +51,11 @@ export function conmonArgs(o: ConmonLaunch): string[] {
   ];
   if (o.logSizeMax > 0) args.push('--log-size-max', String(o.logSizeMax));
   if (o.execSpecFile) args.push('-e', '--exec-process-spec', o.execSpecFile);
+  // the pty is a terminal's stdin; a pipe's is closed by conmon when corrald's attach half-closes
+  // (process.input eof) or goes, as -i without --leave-stdin-open does (docs/terminals.md)
+  if (o.terminal) args.push('-t');
+  else if (o.stdin) args.push('-i');
+  if (execAttaches(o)) args.push('--exec-attach');
   return args;
 }
 
@@ -67,15 +80,17 @@ export async function launchConmon(o: ConmonLaunch): Promise<Launched> {
   const what = o.execSpecFile ? `exec in ${o.containerId}` : `create of ${o.containerId}`;
   // stdio 0-2 go to /dev/null: the forked conmon outlives us and must never
   // write into a pipe nobody reads (SIGPIPE would kill it).
+  const attaches = execAttaches(o);
   const child = spawn(o.conmon, conmonArgs(o), {
     // conmon also drops a legacy `oom` file into its working folder: keep it in the process's own
     cwd: o.socketDir,
     detached: true,
-    stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'],
-    env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
+    stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe', attaches ? 'pipe' : 'ignore'],
+    env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', ...(attaches ? { _OCI_ATTACHPIPE: '5' } : {}) },
   });
   const sync = child.stdio[3] as Readable;
   const start = child.stdio[4] as Writable;
+  const attachPipe = attaches ? (child.stdio as unknown as Readable[])[5] : undefined;
   child.unref();
 
   const line = await new Promise<string | undefined>((resolve, reject) => {
@@ -115,7 +130,17 @@ export async function launchConmon(o: ConmonLaunch): Promise<Launched> {
     sync.on('end', () => finish(() => resolve(buf.trim() || undefined)));
     sync.on('error', () => finish(() => resolve(buf.trim() || undefined)));
     start.on('error', () => {});
-    start.end(Buffer.from([0]));
+    if (!attachPipe) {
+      start.end(Buffer.from([0]));
+      return;
+    }
+    // --exec-attach: the first byte lets conmon set up its attach socket, which it reports on the
+    // attach pipe; the second (here: the end of the pipe) lets it run runc exec
+    start.write(Buffer.from([0]));
+    firstLine(attachPipe)
+      .then(() => o.attachReady?.())
+      .catch(() => undefined)
+      .finally(() => start.end(Buffer.from([0])));
   });
 
   const parsed = line === undefined ? { error: '' } : parseSyncMessage(line);
@@ -125,6 +150,24 @@ export async function launchConmon(o: ConmonLaunch): Promise<Launched> {
     throw runtimeError(`${what} failed`, message);
   }
   return { pid: parsed.pid, conmonPid: await readPidFile(o.conmonPidFile) };
+}
+
+/** The first line on a pipe of conmon's, or what came before it ended. */
+function firstLine(pipe: Readable): Promise<string> {
+  return new Promise((resolve) => {
+    let buf = '';
+    const done = () => {
+      pipe.destroy();
+      resolve(buf);
+    };
+    pipe.setEncoding('utf8');
+    pipe.on('data', (chunk: string) => {
+      buf += chunk;
+      if (buf.includes('\n')) done();
+    });
+    pipe.on('end', done);
+    pipe.on('error', done);
+  });
 }
 
 /** Kills conmon's first process, if it still runs, and the monitor it forked, if it wrote its pid. */

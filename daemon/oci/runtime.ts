@@ -30,6 +30,10 @@ export interface ProcessFiles {
   runcLogFile: string;
   /** For an exec: the OCI process spec file; absent for a container's init. */
   execSpecFile?: string;
+  /** The process runs on a terminal that conmon holds (-t). */
+  terminal?: boolean;
+  /** The process's stdin is a pipe fed through the attach socket (-i). */
+  stdin?: boolean;
 }
 
 export interface BinaryVersion {
@@ -38,8 +42,11 @@ export interface BinaryVersion {
 }
 
 export interface OciRuntime {
-  /** Starts a monitor for a container's init (`runc create`) or an exec, and returns the process's and the monitor's pids. */
-  launch(files: ProcessFiles): Promise<Launched>;
+  /**
+   * Starts a monitor for a container's init (`runc create`) or an exec, and returns the process's and the monitor's pids.
+   * An exec with a terminal or stdin calls ATTACHREADY once its attach socket is there and before it runs.
+   */
+  launch(files: ProcessFiles, attachReady?: () => Promise<void>): Promise<Launched>;
   start(id: string): Promise<void>;
   pause(id: string): Promise<void>;
   resume(id: string): Promise<void>;
@@ -70,12 +77,12 @@ export class RuncConmon implements OciRuntime {
 
   constructor(private readonly o: RuncConmonOptions) {}
 
-  async launch(files: ProcessFiles): Promise<Launched> {
+  async launch(files: ProcessFiles, attachReady?: () => Promise<void>): Promise<Launched> {
     await fs.access(this.o.runtimePath, fs.constants.X_OK).catch((err) => {
       // conmon would only say "exited without a pid": name the missing binary instead
       throw new CorralError('unavailable', `the OCI runtime ${this.o.runtimePath} is missing or not executable; install runc (apt-get install runc) or pass --runtime`, { cause: err });
     });
-    return launchConmon({ ...files, conmon: this.o.conmonPath, runtime: this.o.runtimePath, runcRoot: this.o.runcRoot, logSizeMax: this.o.logSizeMax });
+    return launchConmon({ ...files, conmon: this.o.conmonPath, runtime: this.o.runtimePath, runcRoot: this.o.runcRoot, logSizeMax: this.o.logSizeMax, attachReady });
   }
 
   start(id: string): Promise<void> {

@@ -56,7 +56,6 @@ export async function loadBundle(bundle: string): Promise<OciSpecT> {
     throw new CorralError('invalid_bundle', `${configPath} is not a valid OCI runtime spec: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, { data: { issues } });
   }
   const spec = parsed.data;
-  if (spec.process.terminal) throw new CorralError('invalid_bundle', `${configPath} asks for a terminal (process.terminal: true); corral runs containers detached: set it to false`);
   const rootfs = path.resolve(bundle, spec.root.path);
   const rst = await fs.stat(rootfs).catch(() => undefined);
   if (!rst?.isDirectory()) throw new CorralError('invalid_bundle', `root filesystem ${rootfs} (root.path in config.json) does not exist or is not a folder`);

@@ -16,6 +16,8 @@ export interface SpecOverrides {
   cwd?: string;
   user?: { uid: number; gid: number; additionalGids?: number[] };
   resources?: ResourcesT;
+  /** Init on a terminal that conmon holds (container.create terminal: true). */
+  terminal?: boolean;
   /** What only the CRI gives (the JSON-RPC API does not): an image's Entrypoint replaced, a user by name, a pod's hostname, the namespaces it shares, bind mounts, annotations. */
   entrypoint?: string[];
   userName?: string;
@@ -75,6 +77,7 @@ export function applyOverrides(spec: OciSpecT, o: SpecOverrides): OciSpecT {
       ...(o.env ? { env: mergeEnv(spec.process.env ?? [], o.env) } : {}),
       ...(o.cwd ? { cwd: o.cwd } : {}),
       ...(o.user ? { user: o.user } : {}),
+      ...(o.terminal ? { terminal: true } : {}),
     },
     ...(o.hostname !== undefined ? { hostname: o.hostname } : {}),
     ...(o.mounts ? { mounts: [...(spec.mounts ?? []), ...o.mounts] } : {}),

@@ -48,6 +48,12 @@ export interface RuntimeDeps {
 
 const now = () => new Date().toISOString();
 
+/** rows and cols size a terminal: anything else is the caller's mistake, said before any side effect. */
+function checkTerminalOptions(o: ExecOptions): void {
+  const bad = (path: string, message: string) => new CorralError('invalid_params', `invalid params: ${path}: ${message}`, { data: { issues: [{ path, message }] } });
+  if (!o.terminal && (o.rows !== undefined || o.cols !== undefined)) throw bad(o.rows !== undefined ? 'rows' : 'cols', 'sizes a terminal: add terminal: true');
+}
+
 /** How long a delete waits for its processes' monitors to write their exit files and end, after runc killed the processes. */
 const MONITOR_EXIT_WAIT_MS = 5_000;
 
@@ -114,7 +120,7 @@ export class Container {
         await writeJsonAtomic(layout.imageConfigFile(id), spec, false);
         await c.mountRootfs();
       }
-      await c.launch(INIT_PROCESS, spec.process, runtimeConfig(spec, bundle), o.initLog);
+      await c.launch(INIT_PROCESS, spec.process, runtimeConfig(spec, bundle), { logFile: o.initLog });
       c.runcStatus = 'created';
       return c;
     } catch (err) {
@@ -160,7 +166,7 @@ export class Container {
    * before conmon starts (pid null), so a crash in between leaves a record
    * recovery can finish or roll back.
    */
-  private async launch(processId: string, spec: OciProcessT, config?: OciSpecT, logFile?: string): Promise<ProcessRecordT> {
+  private async launch(processId: string, spec: OciProcessT, config?: OciSpecT, io: { stdin?: boolean; attachReady?: () => Promise<void>; logFile?: string } = {}): Promise<ProcessRecordT> {
     const { layout } = this.deps;
     const id = this.id;
     try {
@@ -178,7 +184,8 @@ export class Container {
       bootId: this.deps.bootId,
       startedAt: now(),
       pid: null,
-      ...(logFile ? { logFile } : {}),
+      ...(io.logFile ? { logFile: io.logFile } : {}),
+      ...(io.stdin ? { stdin: true } : {}),
     };
     // registered at once: the folder is this record's, and a failed exec removes both
     this.processes.set(processId, rec);
@@ -187,7 +194,7 @@ export class Container {
     // only a crash of corrald in this boot can find this pid-less record: no need to wait for the disk
     await writeJsonAtomic(layout.processFile(id, processId), rec, false);
     const exec = processId !== INIT_PROCESS;
-    if (exec) await writeJsonAtomic(layout.execSpecFile(id, processId), { ...spec, terminal: false }, false);
+    if (exec) await writeJsonAtomic(layout.execSpecFile(id, processId), spec, false);
     if (config) await writeJsonAtomic(layout.runtimeConfigFile(id, processId), config, false);
     const launched = await this.deps.runtime.launch({
       containerId: id,
@@ -201,7 +208,9 @@ export class Container {
       socketDir: layout.runtimeDir(id, processId),
       runcLogFile: layout.runcLogFile(id, processId),
       execSpecFile: exec ? layout.execSpecFile(id, processId) : undefined,
-    });
+      terminal: spec.terminal === true,
+      stdin: io.stdin === true,
+    }, io.attachReady);
     rec.pid = launched.pid;
     rec.pidStart = await startTime(launched.pid);
     if (launched.conmonPid) {
@@ -257,20 +266,25 @@ export class Container {
     }
   }
 
-  async exec(o: ExecOptions): Promise<ProcessRecordT> {
+  /** ATTACHREADY: for a terminal or stdin, called before the process runs (see OciRuntime.launch). */
+  async exec(o: ExecOptions, attachReady?: () => Promise<void>): Promise<ProcessRecordT> {
     this.check('exec');
     if (this.processes.has(o.processId)) throw errors.alreadyExists(`process ${o.processId} in container ${this.id}`);
+    checkTerminalOptions(o);
     const base = this.init!.spec;
+    const { consoleSize: _inherited, ...rest } = base;
     const spec: OciProcessT = {
-      ...base,
-      terminal: false,
+      ...rest,
+      terminal: o.terminal === true,
+      // runc sizes the new pty from consoleSize before the process starts
+      ...(o.terminal && (o.rows || o.cols) ? { consoleSize: { height: o.rows ?? 24, width: o.cols ?? 80 } } : {}),
       args: o.args,
       env: o.env ?? base.env,
       cwd: o.cwd ?? base.cwd,
       user: o.user ?? base.user,
     };
     try {
-      return await this.launch(o.processId, spec);
+      return await this.launch(o.processId, spec, undefined, { stdin: o.stdin && !o.terminal, attachReady });
     } catch (err) {
       // launch registers the process only once it owns the folder: anything else is not ours to remove
       if (this.processes.get(o.processId)?.pid === null) {

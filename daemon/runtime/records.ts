@@ -43,6 +43,8 @@ export const ProcessRecord = z.object({
   exitReason: z.string().optional(),
   /** Where conmon writes its output when not in its folder: a CRI container's log_directory/log_path. */
   logFile: z.string().optional(),
+  /** Its stdin is a pipe fed through the attach socket (process.exec stdin: true); a terminal is spec.terminal. */
+  stdin: z.boolean().optional(),
 });
 export type ProcessRecordT = z.output<typeof ProcessRecord>;
 

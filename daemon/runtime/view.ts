@@ -18,6 +18,8 @@ export function processView(c: Container, p: ProcessRecordT): ProcessT {
     ...(exited ? { exitStatus: p.exitStatus, exitedAt: p.exitedAt } : {}),
     ...(p.exitReason ? { exitReason: p.exitReason } : {}),
     startedAt: (p.id === INIT_PROCESS ? c.record.startedAt : undefined) ?? p.startedAt,
+    ...(p.spec.terminal ? { terminal: true } : {}),
+    ...(p.stdin ? { stdin: true } : {}),
   };
 }
 

@@ -128,6 +128,48 @@ async function readLogNow(file: string, q: LogQuery): Promise<LogRead> {
   }
 }
 
+/**
+ * The last BYTES bytes a process wrote, rebuilt from its log (a full chunk
+ * gave its text and a newline, a partial one its text alone), for
+ * process.attach's tail: what a terminal showed before the attach. Bytes,
+ * not text, so a terminal's escape sequences and any encoding pass as written.
+ */
+export function readLogTail(file: string, bytes: number): Promise<Buffer> {
+  return logReads.run(async () => {
+    const fh = await fsp.open(file, 'r').catch(() => undefined);
+    if (!fh) return Buffer.alloc(0);
+    try {
+      const { size } = await fh.stat();
+      // each chunk carries ~40 bytes of time and stream besides its text
+      const start = Math.max(0, size - Math.min(MAX_LOG_READ_BYTES, bytes * 4 + TAIL_FIRST_READ_BYTES));
+      const buf = Buffer.alloc(size - start);
+      await fh.read(buf, 0, buf.length, start);
+      const parts: Buffer[] = [];
+      // a window that starts mid-line drops that line's head
+      let at = start > 0 ? buf.indexOf(0x0a) + 1 : 0;
+      if (start > 0 && at === 0) return Buffer.alloc(0);
+      for (;;) {
+        const nl = buf.indexOf(0x0a, at);
+        if (nl < 0) break;
+        const line = buf.subarray(at, nl);
+        at = nl + 1;
+        // TIME STREAM F|P TEXT
+        const s1 = line.indexOf(0x20);
+        const s2 = s1 < 0 ? -1 : line.indexOf(0x20, s1 + 1);
+        if (s2 < 0) continue;
+        const tag = line[s2 + 1];
+        parts.push(line.subarray(Math.min(line.length, s2 + 3)));
+        if (tag === 0x46 /* F */) parts.push(NEWLINE);
+      }
+      const all = Buffer.concat(parts);
+      return all.subarray(Math.max(0, all.length - bytes));
+    } finally {
+      await fh.close();
+    }
+  });
+}
+const NEWLINE = Buffer.from('\n');
+
 export class LogFollower {
   private watcher: fs.FSWatcher | undefined;
   private reading: Promise<void> | undefined;

@@ -19,6 +19,7 @@ import { SIGKILL, toSignalNumber } from '../runtime/signals.js';
 import type { EventBus, NewEvent } from './events.js';
 import { ExitRecorder } from './exit-recorder.js';
 import { KeyedQueue } from './queue.js';
+import { Relays } from '../terminal/relay.js';
 
 /** How long a forced delete waits for init to die after SIGKILL. */
 const KILL_WAIT_MS = 15_000;
@@ -31,12 +32,15 @@ export class Supervisor {
   readonly exits: ExitRecorder;
   /** The images containers are made from. */
   readonly images: ImageStore;
+  /** corrald's ends of the processes' attach sockets (process.attach, process.input). */
+  readonly relays: Relays;
 
   constructor(
     readonly deps: RuntimeDeps,
     readonly bus: EventBus,
     readonly log: Logger,
   ) {
+    this.relays = new Relays((id, processId) => deps.layout.runtimeBundle(id, processId), log);
     this.exits = new ExitRecorder({ layout: deps.layout, queue: this.queue, listed: (id) => this.containers.get(id), emit: (c, e) => this.emit(c, e), log });
     this.images = new ImageStore({
       layout: deps.layout,
@@ -102,11 +106,13 @@ export class Supervisor {
   async create(p: ParsedParamsOf<'container.create'>, extra: { overrides?: SpecOverrides; initLog?: string } = {}): Promise<ContainerT> {
     // taken before the queue: an image.remove from now on sees this create and refuses
     const taken = p.image ? this.images.take(p.image) : undefined;
-    const overrides = { args: p.args, env: p.env, cwd: p.cwd, user: p.user, resources: p.resources, ...extra.overrides };
+    const overrides = { args: p.args, env: p.env, cwd: p.cwd, user: p.user, resources: p.resources, terminal: p.terminal, ...extra.overrides };
     try {
       return await this.queue.run(p.id, async () => {
         if (this.containers.has(p.id)) throw errors.alreadyExists(`container ${p.id}`);
         const c = await Container.create(this.deps, p.id, { bundle: p.bundle, image: taken?.source, labels: p.labels ?? {}, overrides, initLog: extra.initLog });
+        // init has not run yet: a relay opened now keeps its first output (a prompt) for the first attach
+        if (c.init?.spec.terminal) await this.openRelay(c.id, INIT_PROCESS, false);
         // exits found by the watch queue behind this task, so they are reported after the create
         this.containers.set(c.id, c);
         this.exits.watch(c, c.init!);
@@ -227,7 +233,7 @@ export class Supervisor {
 
   exec(id: string, o: ExecOptions): Promise<ProcessT> {
     return this.locked(id, async (c) => {
-      const p = await c.exec(o);
+      const p = await c.exec(o, () => this.openRelay(id, o.processId, Boolean(o.stdin && !o.terminal)));
       this.exits.watch(c, p);
       this.emit(c, { type: 'process.start', processId: p.id, pid: p.pid ?? undefined });
       this.log.info({ id, processId: p.id, processPid: p.pid }, 'process started');
@@ -279,6 +285,11 @@ export class Supervisor {
   }
 
   // ---- helpers -----------------------------------------------------------
+
+  /** A relay opened before its process runs; one that fails costs the early output only, so it is logged, not thrown. */
+  private async openRelay(id: string, processId: string, holdsStdin: boolean): Promise<void> {
+    await this.relays.get(id, processId, holdsStdin).catch((err) => this.log.warn({ err, id, processId }, 'could not attach before the process started'));
+  }
 
   /** Lists a container restored from disk; recovery calls it before its processes' exits are looked at. */
   adopt(c: Container): void {

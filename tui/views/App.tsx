@@ -22,7 +22,7 @@ import { listing, scrollTop } from '../listing.js';
 import { isStale } from '../store/connection.js';
 import type { Store, StoreState } from '../store/store.js';
 import { useNow, useSize, useStore } from '../store/useStore.js';
-import { TABS, contextOf, initialUi, nextSort, processIndex, selection, step, uiReducer, type Delta } from '../ui-state.js';
+import { TABS, contextOf, initialUi, nextSort, processIndex, selection, step, uiReducer, type Delta, type UiState } from '../ui-state.js';
 import { Detail, logBodyHeight, logWindow } from './Detail.js';
 import { DialogView } from './Dialogs.js';
 import { ImagesMain, ImagesTitle, useImagesScreen } from './ImagesScreen.js';
@@ -62,12 +62,20 @@ function Badge({ s, now }: { s: StoreState; now: number }) {
   }
 }
 
-export function App({ store }: { store: Store }) {
+/** A terminal session the App asks for: Ink steps aside while it runs (app.tsx), and the App comes back with UI as it was. */
+export interface TerminalRequest {
+  id: string;
+  /** Attach to this process; absent: a new shell. */
+  processId?: string;
+  ui: UiState;
+}
+
+export function App({ store, onTerminal, initial }: { store: Store; onTerminal?: (r: TerminalRequest) => void; initial?: UiState }) {
   const s = useStore(store);
   const { columns, rows } = useSize();
   const now = useNow();
   const { exit } = useApp();
-  const [ui, dispatch] = useReducer(uiReducer, initialUi);
+  const [ui, dispatch] = useReducer(uiReducer, initial ?? initialUi);
   const { filter, showAll, sort } = ui.list;
   const { tab, frozenAt, logOffset, search } = ui.detail;
   const { dialog, editing } = ui;
@@ -198,6 +206,15 @@ export function App({ store }: { store: Store }) {
       case 'exec':
         if (selected.state !== 'running') return store.notices.notify(`${selected.id} is ${selected.state}: exec needs a running container`, 'error');
         return dispatch({ type: 'dialog', dialog: { kind: 'exec', id: selected.id, text: '' } });
+      case 'shell':
+        if (selected.state !== 'running') return store.notices.notify(`${selected.id} is ${selected.state}: a shell needs a running container`, 'error');
+        return onTerminal?.({ id: selected.id, ui: { ...ui, keys: [] } });
+      case 'attach': {
+        const processId = context === 'processes' ? (selectedProc?.id ?? 'init') : 'init';
+        const proc = procs.find((p) => p.id === processId);
+        if (proc?.state !== 'running') return store.notices.notify(`${processId} of ${selected.id} is not running: nothing to attach to (l shows its log)`, 'error');
+        return onTerminal?.({ id: selected.id, processId, ui: { ...ui, keys: [] } });
+      }
     }
   };
 
