@@ -63,6 +63,8 @@ export class Container {
   readonly processes = new Map<string, ProcessRecordT>();
   /** Process folders load found without a process.json: a launch cut off before its record (recovery rolls them back). */
   readonly unrecorded: string[] = [];
+  /** runc no longer knows the container: releaseRuntime removed it after init's exit was recorded. */
+  private runtimeReleased = false;
   /** Process folders whose process.json is there but unreadable: not corral's writing (recovery rebuilds or sets them aside). */
   readonly unreadable: string[] = [];
 
@@ -229,8 +231,10 @@ export class Container {
     this.runcStatus = 'running';
     const oomCounter = this.init?.pid ? await oomCounterFile(this.init.pid) : undefined;
     this.record = { ...this.record, startedAt: now(), ...(oomCounter ? { oomCounter } : {}) };
-    // init's own record keeps its create time; its start time is the container's (see processView)
-    await this.saveRecord();
+    // init's own record keeps its create time; its start time is the container's (see processView).
+    // Not fsync'd: a crash of corrald keeps the page cache, and after a power loss the container is
+    // stopped by the reboot whatever this said; the exit's record, which is, carries startedAt too.
+    await this.saveRecord(false);
   }
 
   async pause(): Promise<void> {
@@ -316,9 +320,9 @@ export class Container {
     await this.saveRecord();
   }
 
-  /** Writes state.json from the record in memory. */
-  async saveRecord(): Promise<void> {
-    await writeJsonAtomic(this.deps.layout.stateFile(this.id), this.record);
+  /** Writes state.json from the record in memory; DURABLE false skips the fsyncs (see files.ts). */
+  async saveRecord(durable = true): Promise<void> {
+    await writeJsonAtomic(this.deps.layout.stateFile(this.id), this.record, durable);
   }
 
 
@@ -359,18 +363,37 @@ export class Container {
     await removeAside(this.deps.layout.runtimeDir(this.id, processId));
   }
 
+  /**
+   * Once init's exit is recorded, runc's record of the container and its
+   * cgroup serve nothing (a stopped container is never started, paused,
+   * updated or read again): they go now, off the path of the container.delete
+   * that comes next, instead of in it. Best effort: one that fails (a process
+   * still in the cgroup) is left for delete, which forces.
+   */
+  async releaseRuntime(): Promise<void> {
+    if (this.runtimeReleased || this.init?.exitStatus === undefined) return;
+    try {
+      await this.deps.runtime.delete(this.id, false);
+    } catch (err) {
+      if (!(err instanceof CorralError && err.reason === 'not_found')) throw err;
+    }
+    this.runtimeReleased = true;
+  }
+
   /** Removes the container from runc and both folders. The caller has made sure init has exited (or forces). */
   async delete(): Promise<void> {
     const gone = (err: unknown) => err instanceof CorralError && err.reason === 'not_found';
-    try {
-      // a stopped container needs no force; a created one does (its init waits in runc's exec fifo)
-      await this.deps.runtime.delete(this.id, this.state !== 'stopped');
-    } catch (err) {
-      // runc disagrees with our record (e.g. a process outlived its lost monitor): make it so
-      if (!gone(err)) {
-        await this.deps.runtime.delete(this.id, true).catch((again) => {
-          if (!gone(again)) throw again;
-        });
+    if (!this.runtimeReleased) {
+      try {
+        // a stopped container needs no force; a created one does (its init waits in runc's exec fifo)
+        await this.deps.runtime.delete(this.id, this.state !== 'stopped');
+      } catch (err) {
+        // runc disagrees with our record (e.g. a process outlived its lost monitor): make it so
+        if (!gone(err)) {
+          await this.deps.runtime.delete(this.id, true).catch((again) => {
+            if (!gone(again)) throw again;
+          });
+        }
       }
     }
     // a deleted container leaves nothing running: each monitor writes its exit file, then exits

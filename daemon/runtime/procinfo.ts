@@ -33,19 +33,28 @@ export async function isSameProcess(pid: number | null | undefined, recordedStar
   return recordedStart === undefined || now === recordedStart;
 }
 
-/** Between looks at whether a process still runs, while waiting for its end. */
+/**
+ * Between looks at whether a process still runs, while waiting for its end:
+ * from 1 ms, doubling to 10. A monitor ends a moment after its exit file,
+ * so the first looks usually find it gone; a slow one costs a look per 10 ms.
+ */
+const END_POLL_FIRST_MS = 1;
 const END_POLL_MS = 10;
 
 /**
  * Waits, at most TIMEOUTMS, until none of PROCESSES (pid and start time)
  * runs. Linux tells only a process's parent of its end, and the processes
- * waited for here (monitors) are not corrald's children: this looks every
- * END_POLL_MS.
+ * waited for here (monitors) are not corrald's children: this looks, more
+ * and more seldom, up to every END_POLL_MS.
  */
 export async function waitForEnd(processes: { pid: number; start: number | undefined }[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let pause = END_POLL_FIRST_MS;
   for (const p of processes) {
-    while ((await isSameProcess(p.pid, p.start)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, END_POLL_MS));
+    while ((await isSameProcess(p.pid, p.start)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      pause = Math.min(END_POLL_MS, pause * 2);
+    }
   }
 }
 
