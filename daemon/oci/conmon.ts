@@ -10,6 +10,7 @@ import type { Readable, Writable } from 'node:stream';
 import { CorralError } from '../../shared/errors.js';
 import { lastRuntimeMessage, runtimeError } from './runc.js';
 import type { ProcessFiles } from './runtime.js';
+import { trace } from '../trace.js';
 
 /** conmon answers in ~50 ms here; runc create of a large rootfs on a slow disk can take seconds. */
 const CONMON_SYNC_TIMEOUT_MS = 60_000;
@@ -77,6 +78,7 @@ export async function launchConmon(o: ConmonLaunch): Promise<Launched> {
   const sync = child.stdio[3] as Readable;
   const start = child.stdio[4] as Writable;
   child.unref();
+  trace('conmon.spawned', o.containerId);
 
   const line = await new Promise<string | undefined>((resolve, reject) => {
     let buf = '';
@@ -118,6 +120,7 @@ export async function launchConmon(o: ConmonLaunch): Promise<Launched> {
     start.end(Buffer.from([0]));
   });
 
+  trace('conmon.sync', o.containerId);
   const parsed = line === undefined ? { error: '' } : parseSyncMessage(line);
   if ('error' in parsed) {
     const fromLog = lastRuntimeMessage(await fs.readFile(o.runcLogFile, 'utf8').catch(() => ''));

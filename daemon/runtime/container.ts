@@ -26,6 +26,7 @@ export type { ExitFile } from './exit-file.js';
 import { SIGKILL } from './signals.js';
 import { applyOverrides, specFromImage, type ImageSource, type SpecOverrides } from './container-spec.js';
 import { mountOverlay } from './mounts.js';
+import { trace } from '../trace.js';
 
 /** What a new container is made from: a bundle or a taken image, and the request's own fields over its spec. */
 export interface CreateOptions {
@@ -113,6 +114,7 @@ export class Container {
         await c.mountRootfs();
       }
       await c.launch(INIT_PROCESS, spec.process, runtimeConfig(spec, bundle));
+      trace('create.recorded', id);
       c.runcStatus = 'created';
       return c;
     } catch (err) {
@@ -214,11 +216,13 @@ export class Container {
     // after a reboot, or an admin's umount, the host's view of the rootfs is gone: the container's own survives in its namespace
     await this.mountRootfs();
     await this.deps.runtime.start(this.id);
+    trace('runc.start', this.id);
     this.runcStatus = 'running';
     const oomCounter = this.init?.pid ? await oomCounterFile(this.init.pid) : undefined;
     this.record = { ...this.record, startedAt: now(), ...(oomCounter ? { oomCounter } : {}) };
     // init's own record keeps its create time; its start time is the container's (see processView)
     await this.saveRecord();
+    trace('start.recorded', this.id);
   }
 
   async pause(): Promise<void> {
@@ -356,10 +360,12 @@ export class Container {
         });
       }
     }
+    trace('runc.delete', this.id);
     // a deleted container leaves nothing running: each monitor writes its exit file, then exits
     const monitors = [...this.processes.values()].filter((p) => p.conmonPid).map((p) => ({ pid: p.conmonPid!, start: p.conmonStart }));
     await waitForEnd(monitors, MONITOR_EXIT_WAIT_MS);
     await this.removeFolders();
+    trace('delete.done', this.id);
   }
 
   private async removeFolders(): Promise<void> {
