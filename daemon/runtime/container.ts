@@ -112,6 +112,7 @@ export class Container {
         // only a crash of corrald in this boot can find these before init's record: recovery removes the folder
         await writeJsonAtomic(layout.imageConfigFile(id), spec, false);
         await c.mountRootfs();
+        trace('rootfs.mounted', id);
       }
       await c.launch(INIT_PROCESS, spec.process, runtimeConfig(spec, bundle));
       trace('create.recorded', id);

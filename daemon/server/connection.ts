@@ -242,8 +242,9 @@ export class Connection {
     Promise.resolve(reply)
       .then(
         (text) => {
-          if (text !== null) this.write(text);
+          // traced before the write: a client on the other core may read the reply before this line runs
           traceRequest('reply', msg);
+          if (text !== null) this.write(text);
         },
         (err) => this.o.log.error({ err, conn: this.id }, 'request failed outside its handler'),
       )
