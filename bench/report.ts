@@ -235,6 +235,8 @@ export function markdown(r: Results, scaleSvg = 'latest-scale.svg'): string {
   lines.push('');
   lines.push(isMeasured(r.profile) ? profileMarkdown(r.profile).trimEnd() : `Not measured: ${whyNot(r.profile).why}.`);
   lines.push('');
+  lines.push(isMeasured(r.profileImage) ? profileMarkdown(r.profileImage).trimEnd() : `From the image: not measured: ${whyNot(r.profileImage).why}.`);
+  lines.push('');
   lines.push(...scaleSection(r, scaleSvg));
   lines.push('');
   lines.push('Raw numbers: bench/results/latest.json (`npm run bench`).');

@@ -152,6 +152,7 @@ async function main(): Promise<number> {
     params,
     tools,
     profile: notMeasured('profile'),
+    profileImage: notMeasured('profile'),
     scale: notMeasured('scale'),
   };
   const subjects: Subject[] = [];
@@ -170,7 +171,7 @@ async function main(): Promise<number> {
   // the sweep removes the work folder; a corral failure is worth its daemon's log
   const keepCorralLog = () => {
     const c = tools.corral;
-    const failed = [c.concurrent, c.memory, c.api, c.recovery, c.disk, c.pull, results.profile, results.scale, ...Object.values(c.runToExit)].some((o) => 'failed' in o);
+    const failed = [c.concurrent, c.memory, c.api, c.recovery, c.disk, c.pull, results.profile, results.profileImage, results.scale, ...Object.values(c.runToExit)].some((o) => 'failed' in o);
     const src = path.join(work, 'corral/corrald.log');
     if (interruption.signal.aborted || !failed || !fs.existsSync(src)) return;
     const dst = path.join(os.tmpdir(), `corral-bench-${tag}-corrald.log`);
@@ -363,12 +364,19 @@ async function main(): Promise<number> {
       const traceFile = path.join(work, 'corral-trace.log');
       let profiled: CorralSubject | null = null;
       try {
-        profiled = await corralSubject(work, bundles, log, { trace: traceFile }, 'corral-profile');
+        profiled = await corralSubject(work, bundles, log, { trace: traceFile, ...(archive ? { imageArchive: archive } : {}) }, 'corral-profile');
         subjects.push(profiled);
-        results.profile = await measureProfile(profiled, traceFile, bundles.echo, params.profileRuns, (i) => id('corral-p', i), runc?.splitHops ?? null);
+        results.profile = await measureProfile(profiled, traceFile, { bundle: bundles.echo }, params.profileRuns, (i) => id('corral-p', i), runc?.splitHops ?? null);
         log(`corral profile: whole run median ${results.profile.total.median} ms`);
+        if (!profiled.imageRef) results.profileImage = { failed: profiled.noImage ?? 'no image' };
+        else {
+          results.profileImage = await measureProfile(profiled, traceFile, { image: profiled.imageRef, args: ['/bin/echo', 'hi'] }, params.profileRuns, (i) => id('corral-pi', i), null);
+          log(`corral profile from the image: whole run median ${results.profileImage.total.median} ms`);
+        }
       } catch (err) {
-        results.profile = { failed: errorText(err) };
+        const failed = { failed: errorText(err) };
+        if ('skipped' in results.profile) results.profile = failed;
+        results.profileImage = failed;
         log(`corral profile: ${errorText(err)}`);
       } finally {
         if (profiled) {
@@ -407,7 +415,8 @@ async function main(): Promise<number> {
     writeAtomic(`${stem}-scale.svg`, scaleChart(results.scale, caption));
   }
   // profile.md is hand-written around the table a full run keeps up to date
-  if (committed && isMeasured(results.profile)) writeProfileSection(path.join(path.dirname(out), 'profile.md'), results.profile, results.date);
+  const profiles = [results.profile, results.profileImage].filter((p) => isMeasured(p));
+  if (committed && profiles.length) writeProfileSection(path.join(path.dirname(out), 'profile.md'), profiles, results.date);
   process.stdout.write(md);
   log(`wrote ${out}, ${stem}.md${isMeasured(results.scale) ? ` and ${stem}-scale.svg` : ''} in ${results.durationSeconds} s`);
   return 0;

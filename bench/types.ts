@@ -119,14 +119,18 @@ export interface HopResult {
   hop: string;
   /** ms since the client sent container.create: median over the runs. */
   atMs: number;
-  /** ms since the hop before it in this table: median and p95 of the per-run differences. */
+  /** ms since the latest of the hops it waits for: median and p95 over the runs. */
   sinceMs: number;
   sinceP95Ms: number;
 }
 
 export interface ProfileResult {
+  /** What the container was made from. */
+  from: 'bundle' | 'image';
   runs: number;
   hops: HopResult[];
+  /** Each run's critical path split between the socket and client, corrald and the runtime (medians, ms). */
+  critical: { socket: number; corrald: number; runtime: number };
   /** The client's whole run-to-exit (create with start, wait, delete), ms. */
   total: Summary;
   /** runc split's own hops in the run-to-exit phase (medians, ms), for comparison. */
@@ -200,5 +204,7 @@ export interface Results {
   params: Params;
   tools: Record<ToolName, ToolResult>;
   profile: Outcome<ProfileResult>;
+  /** The same profile of a container from the bench image. */
+  profileImage: Outcome<ProfileResult>;
   scale: Outcome<ScaleResult>;
 }

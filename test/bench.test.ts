@@ -101,6 +101,10 @@ test('bench --quick writes every figure or the reason it is missing', { timeout:
       assert.ok(res.profile.runcSplit && res.profile.runcSplit.create > 0, 'runc split hops');
       assert.equal(res.profile.total.n, p.profileRuns);
     }
+    measured(res.profileImage, 'profile from the image');
+    if (!('failed' in res.profileImage) && !('skipped' in res.profileImage)) {
+      assert.ok(res.profileImage.hops.some((h) => h.hop === 'rootfs.mounted'), 'the overlay mount is a hop of a run from an image');
+    }
 
     measured(res.scale, 'scale');
     if (!('failed' in res.scale) && !('skipped' in res.scale)) {
@@ -151,6 +155,7 @@ test('a tool that could not run shows its reason in the table, never a number', 
       podman: { ...tool({ all: fail }), concurrent: fail, memory: fail },
     },
     profile: empty,
+    profileImage: empty,
     scale: { failed: 'scale: no memory' },
   };
   const md = markdown(res);
