@@ -75,38 +75,44 @@ function readTrace(file: string): Map<string, Stamps> {
 const ms = (ns: bigint) => Number(ns) / 1e6;
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
-/** RUNS run-to-exits of a bundle or an image on a traced corrald (PROFILED), then the table of hops. */
-export async function measureProfile(
-  profiled: CorralSubject,
-  traceFile: string,
-  from: { bundle: string } | { image: string; args: string[] },
-  runs: number,
-  idFor: (i: number) => string,
-  split: SplitHops[] | null,
-): Promise<ProfileResult> {
+type From = { bundle: string } | { image: string; args: string[] };
+
+/**
+ * RUNS run-to-exits of each of FROMS (a bundle, an image) on a traced corrald (PROFILED),
+ * alternated run by run so that a change of load on the machine falls on all alike; then
+ * one table of hops per FROM. SPLIT goes with the first (the bundle runc split runs).
+ */
+export async function measureProfiles(profiled: CorralSubject, traceFile: string, froms: From[], runs: number, idFor: (kind: number, i: number) => string, split: SplitHops[] | null): Promise<ProfileResult[]> {
   const c = profiled.client;
-  const client = new Map<string, Stamps>();
-  const totals: number[] = [];
-  // one uncounted warm-up, as in the run-to-exit phase
+  const client = froms.map(() => new Map<string, Stamps>());
+  const totals: number[][] = froms.map(() => []);
+  // one uncounted warm-up each, as in the run-to-exit phase
   for (let i = -1; i < runs; i++) {
-    checkInterrupted();
-    const id = idFor(i + 1);
-    const stamps: Stamps = new Map();
-    const call = async (method: 'container.create' | 'container.wait' | 'container.delete', params: Record<string, unknown>, timeoutMs: number) => {
-      stamps.set(`client:send:${method}`, process.hrtime.bigint());
-      const res = await c().rawRequest(method, params, { timeoutMs });
-      stamps.set(`client:recv:${method}`, process.hrtime.bigint());
-      return res as Record<string, unknown>;
-    };
-    await call('container.create', { id, ...from, start: true }, CALL_TIMEOUT_MS);
-    const exit = await call('container.wait', { id, timeoutMs: WAIT_TIMEOUT_MS }, WAIT_TIMEOUT_MS + 5000);
-    if (exit.exitStatus !== 0) throw new Error(`container ${id} exited ${String(exit.exitStatus)}`);
-    await call('container.delete', { id }, CALL_TIMEOUT_MS);
-    if (i < 0) continue;
-    client.set(id, stamps);
-    totals.push(ms(stamps.get('client:recv:container.delete')! - stamps.get('client:send:container.create')!));
+    for (const [k, from] of froms.entries()) {
+      checkInterrupted();
+      const id = idFor(k, i + 1);
+      const stamps: Stamps = new Map();
+      const call = async (method: 'container.create' | 'container.wait' | 'container.delete', params: Record<string, unknown>, timeoutMs: number) => {
+        stamps.set(`client:send:${method}`, process.hrtime.bigint());
+        const res = await c().rawRequest(method, params, { timeoutMs });
+        stamps.set(`client:recv:${method}`, process.hrtime.bigint());
+        return res as Record<string, unknown>;
+      };
+      await call('container.create', { id, ...from, start: true }, CALL_TIMEOUT_MS);
+      const exit = await call('container.wait', { id, timeoutMs: WAIT_TIMEOUT_MS }, WAIT_TIMEOUT_MS + 5000);
+      if (exit.exitStatus !== 0) throw new Error(`container ${id} exited ${String(exit.exitStatus)}`);
+      await call('container.delete', { id }, CALL_TIMEOUT_MS);
+      if (i < 0) continue;
+      client[k].set(id, stamps);
+      totals[k].push(ms(stamps.get('client:recv:container.delete')! - stamps.get('client:send:container.create')!));
+    }
   }
   const traced = readTrace(traceFile);
+  return froms.map((from, k) => hopTable(from, client[k], traced, totals[k], k === 0 ? split : null));
+}
+
+function hopTable(from: From, client: Map<string, Stamps>, traced: Map<string, Stamps>, totals: number[], split: SplitHops[] | null): ProfileResult {
+  const runs = totals.length;
   // per run: every hop's offset from the client's send of container.create
   const offsets: Map<string, number>[] = [];
   for (const [id, stamps] of client) {

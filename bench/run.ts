@@ -18,7 +18,7 @@ import { createBundle } from '../shared/bundle.js';
 import { corralSubject, type CorralSubject } from './corral.js';
 import { buildOciArchive } from './image.js';
 import { corralDisk, measureDisk, measurePull } from './images.js';
-import { measureProfile, writeProfileSection } from './profile.js';
+import { measureProfiles, writeProfileSection } from './profile.js';
 import { measureScale } from './scale.js';
 import { scaleChart } from './chart.js';
 import { ensurePackages, PEER_PACKAGES } from './install.js';
@@ -366,13 +366,11 @@ async function main(): Promise<number> {
       try {
         profiled = await corralSubject(work, bundles, log, { trace: traceFile, ...(archive ? { imageArchive: archive } : {}) }, 'corral-profile');
         subjects.push(profiled);
-        results.profile = await measureProfile(profiled, traceFile, { bundle: bundles.echo }, params.profileRuns, (i) => id('corral-p', i), runc?.splitHops ?? null);
-        log(`corral profile: whole run median ${results.profile.total.median} ms`);
-        if (!profiled.imageRef) results.profileImage = { failed: profiled.noImage ?? 'no image' };
-        else {
-          results.profileImage = await measureProfile(profiled, traceFile, { image: profiled.imageRef, args: ['/bin/echo', 'hi'] }, params.profileRuns, (i) => id('corral-pi', i), null);
-          log(`corral profile from the image: whole run median ${results.profileImage.total.median} ms`);
-        }
+        const froms = [{ bundle: bundles.echo }, ...(profiled.imageRef ? [{ image: profiled.imageRef, args: ['/bin/echo', 'hi'] }] : [])];
+        const [bundle, image] = await measureProfiles(profiled, traceFile, froms, params.profileRuns, (k, i) => id(k ? 'corral-pi' : 'corral-p', i), runc?.splitHops ?? null);
+        results.profile = bundle;
+        results.profileImage = image ?? { failed: profiled.noImage ?? 'no image' };
+        log(`corral profile: whole run median ${bundle.total.median} ms${image ? `, from the image ${image.total.median} ms` : ''}`);
       } catch (err) {
         const failed = { failed: errorText(err) };
         if ('skipped' in results.profile) results.profile = failed;
