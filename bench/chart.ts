@@ -17,13 +17,15 @@ interface Panel {
 
 const W = 300;
 const H = 210;
-const M = { left: 52, right: 14, top: 30, bottom: 36 };
+const M = { left: 52, right: 34, top: 30, bottom: 36 };
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-const num = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const num = (x: number) => (x === 0 || x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 
-function niceMax(x: number): number {
-  const p = 10 ** Math.floor(Math.log10(x));
-  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= x) return m * p;
+/** A round step for about four ticks up to X: 1, 2, 2.5 or 5 times a power of ten. */
+function niceStep(x: number): number {
+  const raw = x / 4;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= raw) return m * p;
   return 10 * p;
 }
 
@@ -36,13 +38,16 @@ function panel(p: Panel, counts: number[], ox: number, oy: number): string {
   };
   const first = p.values[0];
   const linearTop = p.linear && first ? (first * counts.at(-1)!) / counts[0] : 0;
-  const top = niceMax(Math.max(1e-9, ...p.values.map((v) => v ?? 0), p.goal ?? 0) * 1.05);
+  const highest = Math.max(1e-9, ...p.values.map((v) => v ?? 0), p.goal ?? 0) * 1.05;
+  const step = niceStep(highest);
+  const ticks = Math.ceil(highest / step);
+  const top = step * ticks;
   const ly = (v: number) => oy + M.top + ih - (Math.min(v, top) / top) * ih;
   const out: string[] = [];
   out.push(`<text x="${ox + M.left}" y="${oy + 18}" class="t">${esc(p.title)} (${esc(p.unit)})</text>`);
   out.push(`<rect x="${ox + M.left}" y="${oy + M.top}" width="${iw}" height="${ih}" class="frame"/>`);
-  for (let i = 0; i <= 4; i++) {
-    const v = (top * i) / 4;
+  for (let i = 0; i <= ticks; i++) {
+    const v = step * i;
     out.push(`<line x1="${ox + M.left - 3}" x2="${ox + M.left}" y1="${ly(v)}" y2="${ly(v)}" class="axis"/><text x="${ox + M.left - 5}" y="${ly(v) + 3}" class="l" text-anchor="end">${num(v)}</text>`);
   }
   for (const n of counts) out.push(`<text x="${lx(n)}" y="${oy + H - M.bottom + 14}" class="l" text-anchor="middle">${n}</text>`);
@@ -69,7 +74,7 @@ export function scaleChart(s: ScaleResult, caption: string): string {
   const panels: Panel[] = [
     { title: 'corrald RSS', unit: 'MiB', values: s.levels.map((l) => (l.rssKiB === null ? null : l.rssKiB / 1024)), goal: 150, linear: false },
     { title: 'container.list p50', unit: 'ms', values: s.levels.map((l) => l.list.median), goal: 20, linear: true },
-    { title: 'recovery after SIGKILL to first answer', unit: 'ms', values: s.levels.map((l) => l.recovery.firstAnswerMs), goal: 2000, linear: false },
+    { title: 'recovery after SIGKILL', unit: 'ms', values: s.levels.map((l) => l.recovery.firstAnswerMs), goal: 2000, linear: false },
     { title: `start all from ${s.clients} clients`, unit: 'ms', values: s.levels.map((l) => l.startMs), linear: true },
     { title: 'kill + wait of all at once', unit: 'ms', values: s.levels.map((l) => l.killWaitMs), linear: true },
     { title: 'delete all', unit: 'ms', values: s.levels.map((l) => l.deleteMs), linear: true },
@@ -77,8 +82,8 @@ export function scaleChart(s: ScaleResult, caption: string): string {
   const cols = 3;
   const rows = Math.ceil(panels.length / cols);
   const width = cols * W;
-  const height = rows * H + 40;
-  const body = panels.map((p, i) => panel(p, counts, (i % cols) * W, 30 + Math.floor(i / cols) * H)).join('\n');
+  const height = rows * H + 50;
+  const body = panels.map((p, i) => panel(p, counts, (i % cols) * W, 44 + Math.floor(i / cols) * H)).join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">
 <style>
 .t{font-size:12px;font-weight:bold}.l{font-size:10px;fill:#444}.v{font-size:10px;fill:#1f4e9a}
@@ -87,6 +92,7 @@ export function scaleChart(s: ScaleResult, caption: string): string {
 </style>
 <rect width="100%" height="100%" fill="white"/>
 <text x="10" y="20" font-size="13">${esc(caption)}</text>
+<text x="10" y="36" font-size="11" fill="#444">dotted: linear growth from the first level; dashed: the goal of issue 18</text>
 ${body}
 </svg>
 `;
