@@ -26,6 +26,7 @@ export type { ExitFile } from './exit-file.js';
 import { SIGKILL } from './signals.js';
 import { applyOverrides, specFromImage, type ImageSource, type SpecOverrides } from './container-spec.js';
 import { mountOverlay } from './mounts.js';
+import { trace } from '../trace.js';
 
 /** What a new container is made from: a bundle or a taken image, and the request's own fields over its spec. */
 export interface CreateOptions {
@@ -121,8 +122,10 @@ export class Container {
         // only a crash of corrald in this boot can find these before init's record: recovery removes the folder
         await writeJsonAtomic(layout.imageConfigFile(id), spec, false);
         await c.mountRootfs();
+        trace('rootfs.mounted', id);
       }
       await c.launch(INIT_PROCESS, spec.process, runtimeConfig(spec, bundle), { logFile: o.initLog });
+      trace('create.recorded', id);
       c.runcStatus = 'created';
       return c;
     } catch (err) {
@@ -228,6 +231,7 @@ export class Container {
     // after a reboot, or an admin's umount, the host's view of the rootfs is gone: the container's own survives in its namespace
     await this.mountRootfs();
     await this.deps.runtime.start(this.id);
+    trace('runc.start', this.id);
     this.runcStatus = 'running';
     const oomCounter = this.init?.pid ? await oomCounterFile(this.init.pid) : undefined;
     this.record = { ...this.record, startedAt: now(), ...(oomCounter ? { oomCounter } : {}) };
@@ -235,6 +239,7 @@ export class Container {
     // Not fsync'd: a crash of corrald keeps the page cache, and after a power loss the container is
     // stopped by the reboot whatever this said; the exit's record, which is, carries startedAt too.
     await this.saveRecord(false);
+    trace('start.recorded', this.id);
   }
 
   async pause(): Promise<void> {
@@ -396,10 +401,12 @@ export class Container {
         }
       }
     }
+    trace('runc.delete', this.id);
     // a deleted container leaves nothing running: each monitor writes its exit file, then exits
     const monitors = [...this.processes.values()].filter((p) => p.conmonPid).map((p) => ({ pid: p.conmonPid!, start: p.conmonStart }));
     await waitForEnd(monitors, MONITOR_EXIT_WAIT_MS);
     await this.removeFolders();
+    trace('delete.done', this.id);
   }
 
   private async removeFolders(): Promise<void> {

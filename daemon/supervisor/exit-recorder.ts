@@ -15,6 +15,7 @@ import type { NewEvent } from './events.js';
 import { ExitOwners, type ProcessExit } from './exits.js';
 import { oomToReport } from './oom.js';
 import type { KeyedQueue } from './queue.js';
+import { trace } from '../trace.js';
 
 /** An exit as found: its code, when it happened (from the exit file; now when unknown), and why the code is unknown, if it is. */
 export interface ExitSeen {
@@ -82,6 +83,7 @@ export class ExitRecorder {
    * history (recovery after a crash between publishing and saving).
    */
   async found(c: Container, processId: string, exit: ExitSeen, reported = false): Promise<void> {
+    trace('exit.seen', c.id);
     // a forced delete waiting for this exit's file learns of it now, not when the queue reaches it
     this.owners.get(c.id, processId)?.fileSeen();
     await this.whileListed(c, () => this.record(c, processId, exit, reported));
@@ -122,6 +124,7 @@ export class ExitRecorder {
     owner.stopWatching();
     owner.phase = 'saving';
     await this.saveExit(c, owner);
+    trace('exit.recorded', c.id);
     const log = reason ? this.d.log.warn.bind(this.d.log) : this.d.log.info.bind(this.d.log);
     log({ id: c.id, processId, processPid: pid, exitStatus: status, reason }, 'process exited');
     owner.answer(exitOf(p));
