@@ -3,16 +3,17 @@
 // built at start from the vendored api.proto by @grpc/proto-loader. It maps
 // each RPC onto runtime-service.ts and image-service.ts and each CorralError
 // onto the status code kubelet expects (convert.ts); an RPC corral does not
-// serve answers UNIMPLEMENTED saying so. grpc-js is loaded only when the CRI
-// is on, so `--no-cri` costs nothing.
+// serve answers UNIMPLEMENTED saying so. grpc-js is loaded on the first CRI
+// connection, so a host without kubelet pays nothing for it.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { CorralError } from '../../shared/errors.js';
-import { groupId } from '../server/server.js';
+import { bindUnixSocket } from '../server/unix-socket.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { GrpcCode, grpcCode } from './convert.js';
 import { CriImageService } from './image-service.js';
@@ -45,11 +46,42 @@ export interface CriServerOptions {
 type Unary = (req: never) => unknown;
 
 export interface CriServer {
-  runtime: CriRuntimeService;
   close(): Promise<void>;
 }
 
+/**
+ * Listens on the CRI socket at once, but loads grpc-js and the proto (about
+ * 25 MiB of corrald's memory) only when the first client connects: a host
+ * that never runs kubelet or crictl never pays for them. Connections that
+ * come while it loads wait, then are handed to the gRPC server.
+ */
 export async function startCri(o: CriServerOptions): Promise<CriServer> {
+  let grpcServer: Promise<{ server: Grpc.Server; inject: (socket: net.Socket) => void }> | undefined;
+  const listener = net.createServer((socket) => {
+    grpcServer ??= serveGrpc(o);
+    grpcServer.then(
+      (g) => g.inject(socket),
+      (err: unknown) => {
+        o.log.error({ err }, 'cannot start the CRI server; the next CRI connection tries again');
+        grpcServer = undefined;
+        socket.destroy();
+      },
+    );
+  });
+  await fsp.rm(o.socket, { force: true });
+  await fsp.mkdir(path.dirname(o.socket), { recursive: true, mode: 0o711 });
+  await bindUnixSocket(listener, o.socket, o.group);
+  o.log.info({ socket: o.socket }, 'CRI listening');
+  return {
+    close: async () => {
+      listener.close();
+      const g = await grpcServer?.catch(() => undefined);
+      await new Promise<void>((resolve) => (g ? g.server.tryShutdown(() => resolve()) : resolve()));
+    },
+  };
+}
+
+async function serveGrpc(o: CriServerOptions): Promise<{ server: Grpc.Server; inject: (socket: net.Socket) => void }> {
   const grpc = await import('@grpc/grpc-js');
   const loader = await import('@grpc/proto-loader');
   const def = loader.loadSync(protoPath(), PROTO_OPTIONS);
@@ -93,21 +125,9 @@ export async function startCri(o: CriServerOptions): Promise<CriServer> {
     const service = pkg.runtime.v1[name].service;
     server.addService(service, handlers(service, impl, name, o.log));
   }
-  await fsp.rm(o.socket, { force: true });
-  await fsp.mkdir(path.dirname(o.socket), { recursive: true });
-  await new Promise<void>((resolve, reject) =>
-    server.bindAsync(`unix://${o.socket}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
-  );
-  await fsp.chown(o.socket, 0, groupId(o.group));
-  await fsp.chmod(o.socket, 0o660);
-  o.log.info({ socket: o.socket }, 'CRI listening');
-  return {
-    runtime,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.tryShutdown(() => resolve());
-      }),
-  };
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  o.log.info('CRI server loaded on its first connection');
+  return { server, inject: (socket) => injector.injectConnection(socket) };
 }
 
 /** One handler per RPC of SERVICE: what corral serves, and UNIMPLEMENTED with a sentence for the rest. */
