@@ -52,7 +52,7 @@ function flagsEnd(argv: string[], flags: FlagSpec[]): number {
   const takesValue = (a: string) => {
     if (a.includes('=')) return false;
     const f = a.startsWith('--') ? flags.find((x) => x.name === a.slice(2)) : flags.find((x) => x.short === a.slice(-1));
-    return Boolean(f?.value);
+    return Boolean(f?.value && !f.optionalValue);
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -70,7 +70,7 @@ export function parseVerb(spec: VerbSpec, argv: string[]): Parsed & { help: bool
   const options = Object.fromEntries(
     [...spec.flags, { name: 'help', short: 'h', help: '' } as FlagSpec].map((f) => [
       f.name,
-      { type: f.value ? ('string' as const) : ('boolean' as const), multiple: Boolean(f.multiple), ...(f.short ? { short: f.short } : {}) },
+      { type: f.value && !f.optionalValue ? ('string' as const) : ('boolean' as const), multiple: Boolean(f.multiple), ...(f.short ? { short: f.short } : {}) },
     ]),
   );
   const { tokens } = parseArgs({ args: argv.slice(0, cut), options, allowPositionals: true, strict: false, tokens: true });
@@ -89,6 +89,11 @@ export function parseVerb(spec: VerbSpec, argv: string[]): Parsed & { help: bool
     }
     const f = spec.flags.find((x) => x.name === t.name);
     if (!f) throw unknownFlag(spec.name, t.rawName, spec.flags);
+    if (f.optionalValue) {
+      // --tls-verify alone, or --tls-verify=false: the value is kept as typed
+      values[f.name] = t.value ?? 'true';
+      continue;
+    }
     if (f.value && t.value === undefined) throw new UsageError(`corral ${spec.name}: ${t.rawName} needs a value (${f.value})`);
     if (!f.value && t.inlineValue) throw new UsageError(`corral ${spec.name}: ${t.rawName} takes no value`);
     if (f.multiple) values[f.name] = [...((values[f.name] as string[] | undefined) ?? []), t.value!];

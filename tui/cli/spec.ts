@@ -15,6 +15,8 @@ export interface FlagSpec {
   short?: string;
   /** Set when the flag takes a value: its placeholder in the usage (SECONDS). */
   value?: string;
+  /** With value: a switch that may also be given a value with =, as podman's --tls-verify=false; alone it is true. */
+  optionalValue?: boolean;
   /** Given more than once, each value counts (-e A=1 -e B=2). */
   multiple?: boolean;
   help: string;
