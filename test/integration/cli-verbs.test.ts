@@ -150,6 +150,25 @@ test('logs -f --tail N follows until the container exits', async () => {
   ok(corral(['rm', 'follow']), 'rm');
 });
 
+test('exec -d runs in the background, its output in its log; create -t and start -a give the container a terminal here', async () => {
+  ok(corral(['run', '-d', '--name', 'bg', '--bundle', bundle, 'sleep', '60']), 'run -d');
+  // corrald's process.exec takes env as the whole environment: the command is named by its path
+  const started = corral(['exec', '-d', '-e', 'WHO=bg', 'bg', '/bin/sh', '-c', 'echo "hi $WHO"; exit 3']);
+  ok(started, 'exec -d');
+  const processId = started.stdout.trim();
+  assert.match(processId, /^exec-[0-9a-f]{8}$/);
+  await until(() => corral(['logs', '--process', processId, 'bg']).stdout === 'hi bg\n', 'the exec process\'s log');
+  assert.match(corral(['top', 'bg']).stdout, new RegExp(`\\n${processId} +exited +3 `));
+  assert.equal(corral(['exec', '-d', '-i', 'bg', 'cat']).status, 125, '-d has no stdin to feed');
+  ok(corral(['rm', '-f', 'bg']), 'rm');
+  ok(corral(['create', '-t', '--name', 'tty-start', '--bundle', bundle, 'sh', '-c', 'tty; exit 3']), 'create -t');
+  const r = onPty(['start', '-a', 'tty-start']);
+  assert.equal(r.status, 3, r.stdout);
+  assert.match(r.stdout, /^\/dev\/pts\/\d+\n$/);
+  assert.equal(corral(['run', '-i', '--rm', '--bundle', bundle, 'cat']).status, 125, 'an init has no stdin pipe: -i goes with -t');
+  ok(corral(['rm', 'tty-start']), 'rm');
+});
+
 test('stop -t: SIGTERM, then SIGKILL after the grace time', () => {
   ok(corral(['run', '-d', '--name', 'stubborn', '--bundle', bundle, 'sh', '-c', 'trap "" TERM; while true; do sleep 0.1; done']), 'run');
   const r = corral(['stop', '-t', '1', 'stubborn']);
@@ -319,10 +338,11 @@ test("the README's corral examples run as written", () => {
   assert.ok(lines.length >= 8, 'the README shows the command line');
   const dir = path.join(d.dir, 'readme-web');
   for (const line of lines) {
-    const cmd = line.slice(2).replaceAll('/tmp/web', dir).replace(/^corral /, `"${process.execPath}" "${CLI}" `);
+    const cmd = line.slice(2).replaceAll('/tmp/web', dir).replaceAll('localhost:5000/corral/bb:1', image).replace(/^corral /, `"${process.execPath}" "${CLI}" `);
     const r = spawnSync('bash', ['-c', cmd], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, CORRAL_SOCKET: d.socket } });
     assert.equal(r.status, 0, `${line}\n${r.stderr}`);
     if (line.includes('GREETING')) assert.equal(r.stdout, 'hello from /tmp\n');
+    if (line.includes('hello from an image')) assert.equal(r.stdout, 'hello from an image\n');
   }
 });
 

@@ -28,7 +28,8 @@ const exec = verb({
     { name: 'interactive', short: 'i', help: "feed this command's stdin to it (a pipe, or the terminal with -t)" },
     { name: 'tty', short: 't', help: 'run it on a terminal; Ctrl-P Ctrl-Q detaches and leaves it running' },
     { name: 'detach', short: 'd', help: 'run it in the background and print its process id; its output goes to its log: corral logs --process PROCESS CONTAINER' },
-    ...PROCESS_FLAGS,
+    // corrald's process.exec takes env whole, where container.create adds to the image's or bundle's
+    ...PROCESS_FLAGS.map((f) => (f.name === 'env' ? { ...f, help: "the process's environment, one KEY=VALUE each (KEY alone takes corral's own value); given, it replaces the container's whole environment, PATH too" } : f)),
   ],
   async run(ctx, p) {
     const [id, ...rest] = p.positionals;
