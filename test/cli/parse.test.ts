@@ -102,7 +102,7 @@ test("pull's podman flags: --tls-verify=false is insecure, --creds USER:PASS the
   assert.deepEqual(p([]), { ref: 'bb' });
   assert.deepEqual(p(['--tls-verify']), { ref: 'bb' });
   assert.deepEqual(p(['--tls-verify=false', '--creds', 'me:se:cret']), { ref: 'bb', insecure: true, username: 'me', password: 'se:cret' });
-  assert.throws(() => p(['--tls-verify=no']), /true or false/);
+  assert.throws(() => p(['--tls-verify=no']), /--tls-verify takes one of true, false, got "no"/);
   assert.throws(() => p(['--creds', 'me']), /USER:PASSWORD/);
   assert.throws(() => p(['--creds', ':pw']), /USER:PASSWORD/);
 });
@@ -155,7 +155,7 @@ test('templates: fields in any case, paths, json, tabs', () => {
 });
 
 test('completion: verbs, flags, signals, containers, images, files', async () => {
-  const sources = { containers: async () => ['web', 'db'], images: async () => ['busybox:latest'] };
+  const sources = { containers: async () => ['web', 'db'], processes: async (id: string) => [`init-of-${id}`], images: async () => ['busybox:latest'] };
   const rows: [string[], (out: string[]) => boolean][] = [
     [[''], (o) => o.includes('ps') && o.includes('run') && o.includes('bundle') && !o.includes('__complete')],
     [['-'], (o) => o.join() === GLOBAL_FLAGS.join()],
@@ -172,6 +172,14 @@ test('completion: verbs, flags, signals, containers, images, files', async () =>
     [['run', '--bundle', '/b', ''], (o) => o.join() === FILES],
     [['bundle', ''], (o) => o.join() === 'create'],
     [['completion', ''], (o) => o.join() === 'bash'],
+    [['attach', ''], (o) => o.join() === 'web,db'],
+    [['attach', '--tail', '10', 'web', ''], (o) => o.join() === 'init-of-web'],
+    [['exec', '-it', ''], (o) => o.join() === 'web,db'],
+    [['exec', 'web', ''], (o) => o.join() === FILES],
+    [['run', '--pull', ''], (o) => o.join() === 'missing,always,never'],
+    [['import', '--format', ''], (o) => o.join() === 'oci-archive,docker-archive,oci'],
+    [['rmi', '-f', ''], (o) => o.join() === 'busybox:latest'],
+    [['image', 'inspect', ''], (o) => o.join() === 'busybox:latest'],
   ];
   for (const [words, ok] of rows) {
     const out = await complete(words, VERBS, sources);

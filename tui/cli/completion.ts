@@ -17,6 +17,8 @@ import { verb, type Completion, type VerbSpec } from './spec.js';
 /** What the candidates for a word come from. */
 export interface Sources {
   containers(): Promise<string[]>;
+  /** The process ids of container ID. */
+  processes(id: string): Promise<string[]>;
   images(): Promise<string[]>;
 }
 
@@ -25,10 +27,12 @@ export const GLOBAL_FLAGS = ['--socket', '--read-only', '--help', '--version'];
 /** A completion must never keep a shell waiting: corrald answers in milliseconds or not at all. */
 const COMPLETE_TIMEOUT_MS = 1500;
 
-async function candidatesOf(kind: Completion | undefined, s: Sources, verbs: VerbSpec[]): Promise<string[]> {
+async function candidatesOf(kind: Completion | undefined, s: Sources, verbs: VerbSpec[], container?: string): Promise<string[]> {
   switch (kind) {
     case 'containers':
       return s.containers();
+    case 'processes':
+      return container ? s.processes(container) : [];
     case 'images':
       return s.images();
     case 'signals':
@@ -64,12 +68,12 @@ export async function complete(words: string[], verbs: VerbSpec[], s: Sources): 
   const rest = words.slice(i + (two ? 2 : 1), -1);
   const prev = rest.at(-1);
   const flag = prev?.startsWith('-') && !prev.includes('=') ? spec.flags.find((f) => prev === `--${f.name}` || prev === `-${f.short}`) : undefined;
-  if (flag?.value && !flag.optionalValue) return candidatesOf(flag.complete, s, verbs);
+  if (flag?.value && !flag.optionalValue) return flag.choices ?? candidatesOf(flag.complete, s, verbs);
   if (cur.startsWith('-')) return [...spec.flags.map((f) => `--${f.name}`), '--help'];
   // run and create: IMAGE first (none with --bundle), then a command of the container's own
   const positionals = rest.filter((w, j) => !w.startsWith('-') && !spec.flags.some((f) => f.value && !f.optionalValue && (rest[j - 1] === `--${f.name}` || rest[j - 1] === `-${f.short}`)));
   if (spec.stopAtPositional && (positionals.length > 0 || rest.includes('--bundle'))) return [FILES];
-  return candidatesOf(spec.complete, s, verbs);
+  return candidatesOf(spec.completeArgs?.[positionals.length] ?? spec.complete, s, verbs, positionals[0]);
 }
 
 /** Asks corrald at SOCKET; nothing when it cannot answer quickly, so a shell never hangs or prints an error. */
@@ -87,6 +91,7 @@ function liveSources(socket: string): Sources & { close(): void } {
   const within = { timeoutMs: COMPLETE_TIMEOUT_MS };
   return {
     containers: () => ask((c) => c.request('container.list', {}, within), (r) => r.containers.map((x) => x.id)),
+    processes: (id) => ask((c) => c.request('process.list', { id }, within), (r) => r.processes.map((x) => x.id)),
     // names as they are typed (busybox:latest for docker.io/library/busybox:latest); an untagged image by its id
     images: () => ask((c) => c.request('image.list', {}, within), (r) => r.images.flatMap((im) => (im.names.length ? im.names.map(shortName) : [imageId(im.digest)]))),
     close: () => void client?.then((c) => c.close(), () => undefined),

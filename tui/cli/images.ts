@@ -26,14 +26,13 @@ const BAR_WIDTH = 24;
 
 /** podman's flags of a pull, also taken by run and create. */
 export const PULL_FLAGS: FlagSpec[] = [
-  { name: 'tls-verify', value: 'BOOL', optionalValue: true, help: 'with =false, reach a registry over plain HTTP or with a certificate that does not verify (default true)' },
+  { name: 'tls-verify', value: 'BOOL', optionalValue: true, choices: ['true', 'false'], help: 'with =false, reach a registry over plain HTTP or with a certificate that does not verify (default true)' },
   { name: 'creds', value: 'USER:PASSWORD', help: 'log in to the registry with these (never kept: corrald holds them for the pull only)' },
 ];
 
 /** image.pull's params from REF and the pull flags. */
 export function pullParams(ref: string, p: Parsed): ParamsOf<'image.pull'> {
   const verify = str(p, 'tls-verify');
-  if (verify !== undefined && verify !== 'true' && verify !== 'false') throw new UsageError(`--tls-verify takes true or false, got "${verify}"`);
   const creds = str(p, 'creds');
   if (creds !== undefined && !/^[^:]+:.+$/.test(creds)) throw new UsageError('--creds takes USER:PASSWORD');
   const colon = creds?.indexOf(':') ?? -1;
@@ -211,18 +210,17 @@ const importVerb = verb({
   complete: 'files',
   mutates: true,
   flags: [
-    { name: 'format', value: 'FORMAT', help: `${IMPORT_FORMATS.join(', ')}; default: what PATH holds` },
+    { name: 'format', value: 'FORMAT', choices: [...IMPORT_FORMATS], help: `${IMPORT_FORMATS.join(', ')}; default: what PATH holds` },
     { name: 'ref', value: 'REF', help: 'the name to give it, when the archive names none or another' },
   ],
   async run(ctx, p) {
-    const format = str(p, 'format');
-    if (format !== undefined && !IMPORT_FORMATS.includes(format as ImportFormat)) throw new UsageError(`--format takes one of ${IMPORT_FORMATS.join(', ')}, got "${format}"`);
+    const format = str(p, 'format') as ImportFormat | undefined;
     const ref = str(p, 'ref');
     const c = await ctx.client();
     const printer = progressPrinter(ctx.out, false);
     const off = c.onNotification('image.progress', (x) => printer.show(x));
     try {
-      const image = await c.request('image.import', { path: path.resolve(p.positionals[0]), ...(format ? { format: format as ImportFormat } : {}), ...(ref ? { ref } : {}) }, { timeoutMs: PULL_TIMEOUT_MS });
+      const image = await c.request('image.import', { path: path.resolve(p.positionals[0]), ...(format ? { format } : {}), ...(ref ? { ref } : {}) }, { timeoutMs: PULL_TIMEOUT_MS });
       printer.done();
       // the image may have held other names already: the one given is the one to show
       const shown = ref ? parseRef(ref).name : image.names.join(',') || '<none>';

@@ -89,12 +89,14 @@ export function parseVerb(spec: VerbSpec, argv: string[]): Parsed & { help: bool
     }
     const f = spec.flags.find((x) => x.name === t.name);
     if (!f) throw unknownFlag(spec.name, t.rawName, spec.flags);
+    // --tls-verify alone is --tls-verify=true
+    const value = f.optionalValue ? (t.value ?? 'true') : t.value;
+    if (f.value && value === undefined) throw new UsageError(`corral ${spec.name}: ${t.rawName} needs a value (${f.value})`);
+    if (f.choices && !f.choices.includes(value!)) throw new UsageError(`corral ${spec.name}: ${t.rawName} takes one of ${f.choices.join(', ')}, got "${value}"`);
     if (f.optionalValue) {
-      // --tls-verify alone, or --tls-verify=false: the value is kept as typed
-      values[f.name] = t.value ?? 'true';
+      values[f.name] = value;
       continue;
     }
-    if (f.value && t.value === undefined) throw new UsageError(`corral ${spec.name}: ${t.rawName} needs a value (${f.value})`);
     if (!f.value && t.inlineValue) throw new UsageError(`corral ${spec.name}: ${t.rawName} takes no value`);
     if (f.multiple) values[f.name] = [...((values[f.name] as string[] | undefined) ?? []), t.value!];
     else values[f.name] = f.value ? t.value : true;

@@ -57,6 +57,7 @@ const attach = verb({
   minArgs: 1,
   maxArgs: 2,
   complete: 'containers',
+  completeArgs: ['containers', 'processes'],
   mutates: false,
   details:
     'On a process with a terminal, typing reaches it; without one attach shows its output only, and Ctrl-C ends the ' +

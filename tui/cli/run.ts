@@ -25,7 +25,7 @@ const CREATE_FLAGS: FlagSpec[] = [
   ...PROCESS_FLAGS,
   { name: 'label', short: 'l', value: 'KEY=VALUE', multiple: true, help: 'a label on the container (KEY alone for an empty value)' },
   ...RESOURCE_FLAGS,
-  { name: 'pull', value: 'POLICY', help: `when to pull IMAGE: ${PULL_POLICIES.join(', ')} (default missing: only when corrald does not hold it)` },
+  { name: 'pull', value: 'POLICY', choices: PULL_POLICIES, help: `when to pull IMAGE: ${PULL_POLICIES.join(', ')} (default missing: only when corrald does not hold it)` },
   ...PULL_FLAGS,
 ];
 
@@ -55,11 +55,7 @@ export function createParams(p: Parsed): CreateParams {
 /** corrald wants an absolute bundle path; the shell gives whatever was typed. */
 const absolute = (dir: string) => (dir.startsWith('/') ? dir : `${process.cwd()}/${dir}`);
 
-function pullPolicy(p: Parsed): PullPolicy {
-  const policy = str(p, 'pull') ?? 'missing';
-  if (!PULL_POLICIES.includes(policy as PullPolicy)) throw new UsageError(`--pull takes one of ${PULL_POLICIES.join(', ')}, got "${policy}"`);
-  return policy as PullPolicy;
-}
+const pullPolicy = (p: Parsed) => (str(p, 'pull') ?? 'missing') as PullPolicy;
 
 /** Creates the container (and with START starts it, all or nothing); an IMAGE not held yet is pulled first. */
 async function createContainer(ctx: Ctx, c: Client, p: Parsed, start: boolean): Promise<CreateParams> {

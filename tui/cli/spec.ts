@@ -6,7 +6,7 @@
 import type { Client } from '../../shared/client.js';
 
 /** What a word completes to in `corral completion bash`. */
-export type Completion = 'containers' | 'images' | 'signals' | 'files' | 'formats' | 'verbs' | 'shells' | 'none';
+export type Completion = 'containers' | 'processes' | 'images' | 'signals' | 'files' | 'formats' | 'verbs' | 'shells' | 'none';
 
 export interface FlagSpec {
   /** The long name, without the dashes. */
@@ -22,6 +22,8 @@ export interface FlagSpec {
   help: string;
   /** What the flag's value completes to. */
   complete?: Completion;
+  /** The values it takes, when they are a fixed few: refused otherwise by the verb, and offered by completion. */
+  choices?: string[];
 }
 
 /** A verb's words once parsed: flag values by long name, and the other words in order. */
@@ -65,6 +67,8 @@ export interface VerbSpec {
   flags: FlagSpec[];
   /** What its positional words complete to. */
   complete?: Completion;
+  /** Per position, when they differ (attach: a container, then one of its processes); past the end, `complete`. */
+  completeArgs?: Completion[];
   /** It changes something, so --read-only refuses it before anything is sent. */
   mutates: boolean;
   /** Fewest and most positional words; the parser refuses others. */
