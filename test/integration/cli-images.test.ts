@@ -90,8 +90,12 @@ test('pull from a registry with a login: --creds USER:PASS, refused without', ()
   const ref = `${authReg.host}/private/two:1`;
   const denied = corral('pull', '--tls-verify=false', ref);
   assert.equal(denied.status, 125);
-  ok(corral('pull', '--tls-verify=false', '--creds', `${REGISTRY_USER}:${REGISTRY_PASSWORD}`, ref), 'pull --creds');
-  assert.ok(inspectImage(ref).names.includes(ref));
+  const r = corral('pull', '--tls-verify=false', '--creds', `${REGISTRY_USER}:${REGISTRY_PASSWORD}`, ref);
+  ok(r, 'pull --creds');
+  // the same image as corral/two:1 of the open registry: one image, two names, the one pulled printed
+  const image = inspectImage(ref);
+  assert.deepEqual([...image.names].sort(), [name('corral/two:1'), ref].sort());
+  assert.equal(r.stdout, `${ref} ${image.digest}\n`);
   assert.ok(!d.stderr().includes(REGISTRY_PASSWORD), 'the password is never logged');
 });
 

@@ -140,7 +140,8 @@ const pull = verb({
   async run(ctx, p) {
     const quiet = bool(p, 'quiet');
     const image = await pullImage(await ctx.client(), pullParams(p.positionals[0], p), ctx.out, quiet);
-    ctx.out.stdout.write(quiet ? `${image.digest}\n` : `${image.names[0] ?? image.digest} ${image.digest}\n`);
+    // the image may have held other names already: the one pulled is the one to show
+    ctx.out.stdout.write(quiet ? `${image.digest}\n` : `${parseRef(p.positionals[0]).name} ${image.digest}\n`);
     return 0;
   },
 });
