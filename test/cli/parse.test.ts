@@ -180,6 +180,8 @@ test('completion: verbs, flags, signals, containers, images, files', async () =>
     [['import', '--format', ''], (o) => o.join() === 'oci-archive,docker-archive,oci'],
     [['rmi', '-f', ''], (o) => o.join() === 'busybox:latest'],
     [['image', 'inspect', ''], (o) => o.join() === 'busybox:latest'],
+    [['pull', '--tls-verify='], (o) => o.join() === '--tls-verify=true,--tls-verify=false'],
+    [['ps', '--format=j'], (o) => o.join() === '--format=table,--format=json'],
   ];
   for (const [words, ok] of rows) {
     const out = await complete(words, VERBS, sources);

@@ -226,7 +226,7 @@ test('rmi: a name goes; the last one, with the image, is refused while a contain
   assert.match(prune.stdout, /^Removed \d+ unpacked trees? and \d+ blobs?\nTotal reclaimed space: /);
 });
 
-test('completion offers image names from corrald for run, create, rmi and image inspect, through bash and its ":" splitting', () => {
+test('completion offers image names from corrald for run, create, rmi and image inspect, through bash and its ":" and "=" splitting', () => {
   const two = name('corral/two:1');
   for (const line of [['rmi', ''], ['run', '-d', ''], ['create', '--name', 'x', ''], ['image', 'inspect', '']]) {
     const got = corral('__complete', ...line).stdout.split('\n');
@@ -235,14 +235,14 @@ test('completion offers image names from corrald for run, create, rmi and image 
   // after the image, run completes the command's files, not images
   assert.equal(corral('__complete', 'run', two, '').stdout, ':files\n');
   const script = spawnSync(process.execPath, [CLI, 'completion', 'bash'], { encoding: 'utf8' }).stdout;
-  const typed = `corral --socket ${d.socket} rmi ${reg.host}/corral/tw`;
-  const r = spawnSync('bash', ['-c', [
-    `corral() { "${process.execPath}" "${CLI}" "$@"; }`,
-    script,
-    // bash's own split of the line: the words end at each ":"
-    `COMP_LINE='${typed}'; COMP_POINT=${typed.length}`,
-    '_corral; printf "%s\\n" "${COMPREPLY[@]}"',
-  ].join('\n')], { encoding: 'utf8' });
-  // bash replaces only what follows the last ":" typed (the port's), so that is what it is offered
-  assert.equal(r.stdout, `${two.slice(two.indexOf(':') + 1)}\n`, r.stderr);
+  /** What bash offers on <TAB> after TYPED, through the script as bash runs it (`corral` on the path). */
+  const tab = (typed: string) => {
+    const line = `corral --socket ${d.socket} ${typed}`;
+    const r = spawnSync('bash', ['-c', [`corral() { "${process.execPath}" "${CLI}" "$@"; }`, script, `COMP_LINE='${line}'; COMP_POINT=${line.length}`, '_corral; printf "%s\\n" "${COMPREPLY[@]}"'].join('\n')], { encoding: 'utf8' });
+    assert.equal(r.stderr, '');
+    return r.stdout;
+  };
+  // bash's own split of the line ends words at each ":" and "=": a candidate replaces only what follows the last one
+  assert.equal(tab(`rmi ${reg.host}/corral/tw`), `${two.slice(two.indexOf(':') + 1)}\n`);
+  assert.equal(tab('pull --tls-verify=f'), 'false\n');
 });
