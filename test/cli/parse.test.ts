@@ -176,6 +176,8 @@ test('completion: verbs, flags, signals, containers, images, files', async () =>
     [['attach', '--tail', '10', 'web', ''], (o) => o.join() === 'init-of-web'],
     [['exec', '-it', ''], (o) => o.join() === 'web,db'],
     [['exec', 'web', ''], (o) => o.join() === FILES],
+    [['run', 'busybox:latest', 'ls', '-'], (o) => o.join() === FILES],
+    [['run', '--bundle', '/b', '--r'], (o) => o.includes('--rm')],
     [['run', '--pull', ''], (o) => o.join() === 'missing,always,never'],
     [['import', '--format', ''], (o) => o.join() === 'oci-archive,docker-archive,oci'],
     [['rmi', '-f', ''], (o) => o.join() === 'busybox:latest'],

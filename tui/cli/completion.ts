@@ -69,14 +69,14 @@ export async function complete(words: string[], verbs: VerbSpec[], s: Sources): 
   const prev = rest.at(-1);
   const flag = prev?.startsWith('-') && !prev.includes('=') ? spec.flags.find((f) => prev === `--${f.name}` || prev === `-${f.short}`) : undefined;
   if (flag?.value && !flag.optionalValue) return flag.choices ?? candidatesOf(flag.complete, s, verbs);
+  // run, create, exec: IMAGE or CONTAINER first (none with --bundle), then a command of the container's own, its flags too
+  const positionals = rest.filter((w, j) => !w.startsWith('-') && !spec.flags.some((f) => f.value && !f.optionalValue && (rest[j - 1] === `--${f.name}` || rest[j - 1] === `-${f.short}`)));
+  if (spec.stopAtPositional && (positionals.length > 0 || (rest.includes('--bundle') && !cur.startsWith('-')))) return [FILES];
   // --flag=VALUE in one word (--tls-verify=false can only be written so)
   const inline = /^--([\w-]+)=/.exec(cur);
   const inlineFlag = inline && spec.flags.find((f) => f.name === inline[1] && f.value);
   if (inlineFlag) return (inlineFlag.choices ?? (await candidatesOf(inlineFlag.complete, s, verbs))).map((v) => `--${inlineFlag.name}=${v}`);
   if (cur.startsWith('-')) return [...spec.flags.map((f) => `--${f.name}`), '--help'];
-  // run and create: IMAGE first (none with --bundle), then a command of the container's own
-  const positionals = rest.filter((w, j) => !w.startsWith('-') && !spec.flags.some((f) => f.value && !f.optionalValue && (rest[j - 1] === `--${f.name}` || rest[j - 1] === `-${f.short}`)));
-  if (spec.stopAtPositional && (positionals.length > 0 || rest.includes('--bundle'))) return [FILES];
   return candidatesOf(spec.completeArgs?.[positionals.length] ?? spec.complete, s, verbs, positionals[0]);
 }
 
