@@ -58,6 +58,7 @@ test('a wrong flag is one line naming the closest valid one', () => {
     ['rm', [], /too few arguments/],
     ['logs', ['a', 'b'], /unexpected argument "b"/],
     ['exec', ['-x', 'web', 'sh'], /unknown flag -x/],
+    ['exec', ['--socket', '/s', 'web', 'sh'], /--socket is a global flag: put it before the verb \(corral --socket PATH exec \.\.\.\)/],
     ['exec', ['web'], /too few arguments/],
     ['attach', [], /too few arguments/],
   ];

@@ -41,7 +41,11 @@ export function closest(word: string, candidates: string[]): string | undefined 
 
 const flagWord = (f: FlagSpec) => `--${f.name}`;
 
+/** The global flags, which podman's habit (and corral's) puts before the verb. */
+const GLOBAL_AFTER_VERB = ['--socket', '--read-only'];
+
 function unknownFlag(verb: string, raw: string, flags: FlagSpec[]): UsageError {
+  if (GLOBAL_AFTER_VERB.includes(raw)) return new UsageError(`corral ${verb}: ${raw} is a global flag: put it before the verb (corral ${raw}${raw === '--socket' ? ' PATH' : ''} ${verb} ...)`);
   const names = [...flags.map(flagWord), ...flags.filter((f) => f.short).map((f) => `-${f.short}`), '--help'];
   const near = closest(raw, names);
   return new UsageError(`corral ${verb}: unknown flag ${raw}${near ? `; did you mean ${near}?` : ''} (see corral ${verb} --help)`);
