@@ -351,7 +351,8 @@ function verbList(): string[] {
     const synopsis = [bold(escape(`corral ${v.name}`, true)), ...(v.flags.length && !v.rawArgs ? [`[${italic('FLAGS')}]`] : []), ...(v.args ? [escape(v.args, true)] : [])];
     const flags = v.flags.flatMap((f) => {
       const names = [...(f.short ? [bold(escape(`-${f.short}`, true))] : []), bold(escape(`--${f.name}`, true))].join(', ');
-      return ['.TP', textLine(names + (f.value ? ' ' + italic(escape(f.value, true)) : '')), textLine(described(f.help))];
+      const value = f.optionalValue ? escape('[=', true) + italic(escape(f.value!, true)) + escape(']', true) : f.value ? ' ' + italic(escape(f.value, true)) : '';
+      return ['.TP', textLine(names + value), textLine(described(f.help))];
     });
     const text = [described(v.summary), ...(v.details ? [escape(v.details)] : [])].join(' ');
     return ['.SS ' + arg(`corral ${v.name}`), textLine(synopsis.join(' ')), '.br', textLine(text), ...(flags.length ? ['.PP', 'Flags:', ...flags] : [])];

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { complete, FILES, GLOBAL_FLAGS } from '../../tui/cli/completion.js';
 import { createParams } from '../../tui/cli/run.js';
+import { pullParams } from '../../tui/cli/images.js';
 import { mainUsage, verbUsage } from '../../tui/cli/help.js';
 import { parseCpus, parseSince, parseSize, parseUser, status } from '../../tui/cli/human.js';
 import { closest, parseVerb, UsageError } from '../../tui/cli/parse.js';
@@ -28,6 +29,16 @@ test('flags: long, short, grouped, repeated, =value; words after', () => {
     ['run', ['-d', '--name', 'web', 'debian:12', '--version'], { detach: true, name: 'web' }, ['debian:12', '--version']],
     ['run', ['-e', 'A=1', '-e', 'B=2', '--', '-x'], { env: ['A=1', 'B=2'] }, ['-x']],
     ['update', ['--pids-limit', '-1', 'web'], { 'pids-limit': '-1' }, ['web']],
+    // exec stops at the container: the command keeps its flags
+    ['exec', ['web', 'ls', '-l'], {}, ['web', 'ls', '-l']],
+    ['exec', ['-it', 'web', '--', 'sh', '-c', 'x'], { interactive: true, tty: true }, ['web', '--', 'sh', '-c', 'x']],
+    ['exec', ['-i', '-t', '-e', 'A=1', '-w', '/tmp', '-u', '0:0', 'web', 'sh'], { interactive: true, tty: true, env: ['A=1'], workdir: '/tmp', user: '0:0' }, ['web', 'sh']],
+    ['exec', ['--interactive', '--tty', 'web', 'top'], { interactive: true, tty: true }, ['web', 'top']],
+    ['attach', ['--tail', '300', 'web', 'exec-1'], { tail: '300' }, ['web', 'exec-1']],
+    // podman's --tls-verify: a switch that takes =false
+    ['pull', ['--tls-verify=false', '--creds', 'u:p', 'bb'], { 'tls-verify': 'false', creds: 'u:p' }, ['bb']],
+    ['pull', ['--tls-verify', 'bb'], { 'tls-verify': 'true' }, ['bb']],
+    ['run', ['-it', '--rm', '--tls-verify=false', 'reg:5000/bb:1', 'sh'], { interactive: true, tty: true, rm: true, 'tls-verify': 'false' }, ['reg:5000/bb:1', 'sh']],
   ];
   for (const [verb, argv, values, positionals] of rows) {
     const p = parseVerb(spec(verb), argv);
@@ -46,6 +57,10 @@ test('a wrong flag is one line naming the closest valid one', () => {
     ['ps', ['--all=yes'], /takes no value/],
     ['rm', [], /too few arguments/],
     ['logs', ['a', 'b'], /unexpected argument "b"/],
+    ['exec', ['-x', 'web', 'sh'], /unknown flag -x/],
+    ['exec', ['--socket', '/s', 'web', 'sh'], /--socket is a global flag: put it before the verb \(corral --socket PATH exec \.\.\.\)/],
+    ['exec', ['web'], /too few arguments/],
+    ['attach', [], /too few arguments/],
   ];
   for (const [verb, argv, message] of rows) {
     assert.throws(() => parseVerb(spec(verb), argv), (e: Error) => e instanceof UsageError && message.test(e.message) && !e.message.includes('\n'), `${verb} ${argv.join(' ')}`);
@@ -61,7 +76,7 @@ test('--help lists every verb; each verb lists each of its flags', () => {
     for (const f of v.flags) assert.ok(verbUsage(v).includes(`--${f.name}`), `corral ${v.name} --help lacks --${f.name}`);
   }
   assert.ok(!usage.includes('__complete'));
-  for (const verb of ['ps', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'pause', 'unpause', 'rm', 'wait', 'inspect', 'logs', 'top', 'stats', 'update', 'info', 'version', 'events', 'call', 'bundle create', 'completion']) {
+  for (const verb of ['ps', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'pause', 'unpause', 'rm', 'wait', 'inspect', 'logs', 'top', 'stats', 'update', 'exec', 'attach', 'pull', 'images', 'import', 'rmi', 'image inspect', 'image prune', 'info', 'version', 'events', 'call', 'bundle create', 'completion']) {
     assert.ok(VERBS.some((v) => v.name === verb), `no verb ${verb}`);
   }
 });
@@ -77,6 +92,20 @@ test('run and create: IMAGE or --bundle, the command, env, folder, user and labe
   assert.throws(() => p(['--name', 'w']), /IMAGE or --bundle/);
   assert.throws(() => p(['--name', 'bad/id', 'img']), /--name must be/);
   assert.throws(() => p(['-w', 'rel', 'img']), /absolute/);
+  // limits and the terminal go in the same call
+  assert.deepEqual(p(['--name', 'w', '-t', '--memory', '64m', '--pids-limit', '20', 'img']), {
+    id: 'w', image: 'img', terminal: true, resources: { memoryLimitBytes: 64 * 2 ** 20, pidsLimit: 20 },
+  });
+});
+
+test("pull's podman flags: --tls-verify=false is insecure, --creds USER:PASS the login", () => {
+  const p = (argv: string[]) => pullParams('bb', parseVerb(spec('pull'), [...argv, 'bb']));
+  assert.deepEqual(p([]), { ref: 'bb' });
+  assert.deepEqual(p(['--tls-verify']), { ref: 'bb' });
+  assert.deepEqual(p(['--tls-verify=false', '--creds', 'me:se:cret']), { ref: 'bb', insecure: true, username: 'me', password: 'se:cret' });
+  assert.throws(() => p(['--tls-verify=no']), /--tls-verify takes one of true, false, got "no"/);
+  assert.throws(() => p(['--creds', 'me']), /USER:PASSWORD/);
+  assert.throws(() => p(['--creds', ':pw']), /USER:PASSWORD/);
 });
 
 test('sizes, CPUs, users and times as podman takes them', () => {
@@ -127,7 +156,7 @@ test('templates: fields in any case, paths, json, tabs', () => {
 });
 
 test('completion: verbs, flags, signals, containers, images, files', async () => {
-  const sources = { containers: async () => ['web', 'db'], images: async () => ['busybox:latest'] };
+  const sources = { containers: async () => ['web', 'db'], processes: async (id: string) => [`init-of-${id}`], images: async () => ['busybox:latest'] };
   const rows: [string[], (out: string[]) => boolean][] = [
     [[''], (o) => o.includes('ps') && o.includes('run') && o.includes('bundle') && !o.includes('__complete')],
     [['-'], (o) => o.join() === GLOBAL_FLAGS.join()],
@@ -144,6 +173,18 @@ test('completion: verbs, flags, signals, containers, images, files', async () =>
     [['run', '--bundle', '/b', ''], (o) => o.join() === FILES],
     [['bundle', ''], (o) => o.join() === 'create'],
     [['completion', ''], (o) => o.join() === 'bash'],
+    [['attach', ''], (o) => o.join() === 'web,db'],
+    [['attach', '--tail', '10', 'web', ''], (o) => o.join() === 'init-of-web'],
+    [['exec', '-it', ''], (o) => o.join() === 'web,db'],
+    [['exec', 'web', ''], (o) => o.join() === FILES],
+    [['run', 'busybox:latest', 'ls', '-'], (o) => o.join() === FILES],
+    [['run', '--bundle', '/b', '--r'], (o) => o.includes('--rm')],
+    [['run', '--pull', ''], (o) => o.join() === 'missing,always,never'],
+    [['import', '--format', ''], (o) => o.join() === 'oci-archive,docker-archive,oci'],
+    [['rmi', '-f', ''], (o) => o.join() === 'busybox:latest'],
+    [['image', 'inspect', ''], (o) => o.join() === 'busybox:latest'],
+    [['pull', '--tls-verify='], (o) => o.join() === '--tls-verify=true,--tls-verify=false'],
+    [['ps', '--format=j'], (o) => o.join() === '--format=table,--format=json'],
   ];
   for (const [words, ok] of rows) {
     const out = await complete(words, VERBS, sources);

@@ -11,14 +11,28 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startDaemon, CLI, TOP, until, type DaemonHandle } from '../helpers/daemon.js';
+import { buildTestImages, scratch, startRegistry, type Registry } from '../helpers/images.js';
 
 let d: DaemonHandle;
 let bundle: string;
+let dir: string;
+let reg: Registry;
+/** An image in the local registry; its Cmd echoes hello-from-image. */
+let image: string;
 before(async () => {
+  dir = await scratch('cli-verbs');
+  const imgs = await buildTestImages(dir);
+  reg = await startRegistry(path.join(dir, 'registry'));
+  reg.push(`oci:${imgs.base}`, 'corral/bb:1');
+  image = `${reg.host}/corral/bb:1`;
   d = await startDaemon();
   bundle = await d.bundle(['sh'], 'cli-verbs');
 });
-after(async () => d?.cleanup());
+after(async () => {
+  await d?.cleanup();
+  await reg?.stop();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 interface Run {
   status: number | null;
@@ -27,11 +41,19 @@ interface Run {
   ms: number;
 }
 
-/** `corral --socket SOCKET ARGS...`, as a shell would run it, off a terminal. */
-function corral(args: string[], env: Record<string, string> = {}, global = ['--socket', d.socket]): Run {
+/** `corral --socket SOCKET ARGS...`, as a shell would run it, off a terminal (INPUT on its stdin, else none). */
+function corral(args: string[], env: Record<string, string> = {}, global = ['--socket', d.socket], input?: string): Run {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, [CLI, ...global, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [CLI, ...global, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env }, input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 };
+}
+
+/** `corral --socket SOCKET ARGS...` on a pty (script(1)): its status, and what the terminal showed with \r\n made \n. */
+function onPty(args: string[]): Run {
+  const t0 = Date.now();
+  const cmd = `"${process.execPath}" "${CLI}" --socket "${d.socket}" ${args.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ')}`;
+  const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout.replace(/\r+\n/g, '\n'), stderr: r.stderr, ms: Date.now() - t0 };
 }
 
 /** Split like a shell line, for the table of podman invocations: words, and '...' quoted ones. */
@@ -44,7 +66,18 @@ const json = (r: Run) => JSON.parse(r.stdout);
 const SERVICE = `sh -c 'trap "echo bye; exit 0" TERM; echo ready; while true; do sleep 0.1; done'`;
 
 test('the common podman invocations, with corral in place of podman', async () => {
+  // B is a bundle, IMG an image of the local registry; `| STDIN` feeds stdin, a row starting `pty:` runs on a terminal
   const rows: [string, (r: Run) => void][] = [
+    ['pull --tls-verify=false IMG', (r) => assert.match(r.stdout, /^\S+\/corral\/bb:1 sha256:[0-9a-f]{64}\n$/)],
+    ['images', (r) => {
+      assert.match(r.stdout, /^REPOSITORY +TAG +IMAGE ID +CREATED +SIZE/);
+      assert.match(r.stdout, /\n\S+\/corral\/bb +1 +[0-9a-f]{12} /);
+    }],
+    ['run --rm IMG', (r) => assert.equal(r.stdout, 'hello-from-image\n')],
+    [`run --rm IMG sh -c 'echo from-image; exit 3'`, (r) => {
+      assert.equal(r.status, 3, r.stderr);
+      assert.equal(r.stdout, 'from-image\n');
+    }],
     [`run --rm --bundle B sh -c 'echo out; echo err >&2; exit 3'`, (r) => {
       assert.equal(r.status, 3, r.stderr);
       assert.equal(r.stdout, 'out\n');
@@ -53,8 +86,8 @@ test('the common podman invocations, with corral in place of podman', async () =
     ['ps -a --format json', (r) => assert.deepEqual(json(r), [], 'run --rm left its container behind')],
     [`run -d --name web --bundle B ${SERVICE}`, (r) => assert.equal(r.stdout, 'web\n')],
     ['ps', (r) => {
-      assert.match(r.stdout, /^CONTAINER ID +COMMAND +CREATED +STATUS/);
-      assert.match(r.stdout, /\nweb +sh -c trap .* Up \d+ seconds?/);
+      assert.match(r.stdout, /^CONTAINER ID +IMAGE +COMMAND +CREATED +STATUS/);
+      assert.match(r.stdout, /\nweb +\/\S+ +sh -c trap .* Up \d+ seconds?/);
       assert.ok(!r.stdout.includes('\x1b'), 'a table off a terminal has no escapes');
     }],
     ['ps -a', (r) => assert.match(r.stdout, /\nweb /)],
@@ -62,6 +95,19 @@ test('the common podman invocations, with corral in place of podman', async () =
     [`ps --format '{{.ID}} {{.State}}'`, (r) => assert.equal(r.stdout, 'web running\n')],
     ['ps --filter state=stopped --format json', (r) => assert.deepEqual(json(r), [])],
     ['logs --tail 1 web', (r) => assert.equal(r.stdout, 'ready\n')],
+    [`exec web sh -c 'echo out; echo err >&2'`, (r) => {
+      assert.equal(r.stdout, 'out\n');
+      assert.equal(r.stderr, 'err\n');
+    }],
+    ['exec -i web cat | piped-in', (r) => assert.equal(r.stdout, 'piped-in\n')],
+    [`pty: exec -it web sh -c 'tty; exit 4'`, (r) => {
+      assert.equal(r.status, 4, r.stdout);
+      assert.match(r.stdout, /^\/dev\/pts\/\d+\n/);
+    }],
+    [`pty: run -it --rm IMG sh -c 'tty; exit 5'`, (r) => {
+      assert.equal(r.status, 5, r.stdout);
+      assert.match(r.stdout, /^\/dev\/pts\/\d+\n/);
+    }],
     ['inspect web', (r) => {
       const [c] = json(r);
       assert.equal(c.id, 'web');
@@ -79,10 +125,15 @@ test('the common podman invocations, with corral in place of podman', async () =
       assert.equal(r.status, 125);
       assert.match(r.stderr, /^corral inspect: not_found: container web does not exist/);
     }],
+    ['rmi IMG', (r) => assert.match(r.stdout, /^Untagged: \S+\/corral\/bb:1\nDeleted: sha256:[0-9a-f]{64}\n$/)],
+    ['images -q', (r) => assert.equal(r.stdout, '')],
   ];
   for (const [line, check] of rows) {
-    const r = corral(words(line).map((w) => (w === 'B' ? bundle : w)));
-    if (r.status !== 125 && r.status !== 3) ok(r, line);
+    const [command, input] = line.split(' | ');
+    const pty = command.startsWith('pty: ');
+    const args = words(command.replace(/^pty: /, '')).map((w) => (w === 'B' ? bundle : w === 'IMG' ? image : w));
+    const r = pty ? onPty(args) : corral(args, {}, undefined, input === undefined ? undefined : input + '\n');
+    if (r.status !== 125 && !/exit \d/.test(line)) ok(r, line);
     check(r);
   }
 });
@@ -97,6 +148,25 @@ test('logs -f --tail N follows until the container exits', async () => {
   ok(corral(['kill', 'follow']), 'kill');
   assert.equal(await exited, 0);
   ok(corral(['rm', 'follow']), 'rm');
+});
+
+test('exec -d runs in the background, its output in its log; create -t and start -a give the container a terminal here', async () => {
+  ok(corral(['run', '-d', '--name', 'bg', '--bundle', bundle, 'sleep', '60']), 'run -d');
+  // corrald's process.exec takes env as the whole environment: the command is named by its path
+  const started = corral(['exec', '-d', '-e', 'WHO=bg', 'bg', '/bin/sh', '-c', 'echo "hi $WHO"; exit 3']);
+  ok(started, 'exec -d');
+  const processId = started.stdout.trim();
+  assert.match(processId, /^exec-[0-9a-f]{8}$/);
+  await until(() => corral(['logs', '--process', processId, 'bg']).stdout === 'hi bg\n', 'the exec process\'s log');
+  assert.match(corral(['top', 'bg']).stdout, new RegExp(`\\n${processId} +exited +3 `));
+  assert.equal(corral(['exec', '-d', '-i', 'bg', 'cat']).status, 125, '-d has no stdin to feed');
+  ok(corral(['rm', '-f', 'bg']), 'rm');
+  ok(corral(['create', '-t', '--name', 'tty-start', '--bundle', bundle, 'sh', '-c', 'tty; exit 3']), 'create -t');
+  const r = onPty(['start', '-a', 'tty-start']);
+  assert.equal(r.status, 3, r.stdout);
+  assert.match(r.stdout, /^\/dev\/pts\/\d+\n$/);
+  assert.equal(corral(['run', '-i', '--rm', '--bundle', bundle, 'cat']).status, 125, 'an init has no stdin pipe: -i goes with -t');
+  ok(corral(['rm', 'tty-start']), 'rm');
 });
 
 test('stop -t: SIGTERM, then SIGKILL after the grace time', () => {
@@ -236,7 +306,7 @@ test('global flags before the verb, CORRAL_SOCKET, --read-only, call unchanged',
 test('help: corral --help lists every verb; VERB --help its flags', () => {
   const help = corral(['--help'], {}, []);
   ok(help, '--help');
-  for (const v of ['ps', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'pause', 'unpause', 'rm', 'wait', 'inspect', 'logs', 'top', 'stats', 'update', 'info', 'version', 'events', 'call', 'bundle create', 'completion']) {
+  for (const v of ['ps', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'pause', 'unpause', 'rm', 'wait', 'inspect', 'logs', 'top', 'stats', 'update', 'exec', 'attach', 'pull', 'images', 'import', 'rmi', 'image inspect', 'image prune', 'info', 'version', 'events', 'call', 'bundle create', 'completion']) {
     assert.match(help.stdout, new RegExp(`^  ${v} `, 'm'), `--help lacks ${v}`);
   }
   const ps = corral(['ps', '--help'], {}, []);
@@ -250,15 +320,17 @@ test('bash completion offers the live container ids', async () => {
   const script = corral(['completion', 'bash'], {}, []).stdout;
   assert.match(script, /complete -F _corral corral/);
   // the script as bash runs it on <TAB>: COMP_WORDS up to the cursor, `corral` on the path
-  const line = ['corral', '--socket', d.socket, 'logs', 'comp'];
+  const line = `corral --socket ${d.socket} logs comp`;
   const r = spawnSync('bash', ['-c', [
     `corral() { "${process.execPath}" "${CLI}" "$@"; }`,
     script,
-    `COMP_WORDS=(${line.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${line.length - 1}`,
+    `COMP_LINE='${line}'; COMP_POINT=${line.length}`,
     '_corral; printf "%s\\n" "${COMPREPLY[@]}"',
   ].join('\n')], { encoding: 'utf8' });
   assert.equal(r.stdout, 'complete-me\n', r.stderr);
   assert.deepEqual(corral(['__complete', 'kill', '-s', 'TE'], {}, ['--socket', d.socket]).stdout.split('\n').filter((s) => s === 'TERM'), ['TERM']);
+  // attach's second word: the container's processes
+  assert.equal(corral(['__complete', 'attach', 'complete-me', '']).stdout, 'init\n');
   ok(corral(['rm', '-f', 'complete-me']), 'rm');
 });
 
@@ -268,10 +340,11 @@ test("the README's corral examples run as written", () => {
   assert.ok(lines.length >= 8, 'the README shows the command line');
   const dir = path.join(d.dir, 'readme-web');
   for (const line of lines) {
-    const cmd = line.slice(2).replaceAll('/tmp/web', dir).replace(/^corral /, `"${process.execPath}" "${CLI}" `);
+    const cmd = line.slice(2).replaceAll('/tmp/web', dir).replaceAll('localhost:5000/corral/bb:1', image).replace(/^corral /, `"${process.execPath}" "${CLI}" `);
     const r = spawnSync('bash', ['-c', cmd], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, CORRAL_SOCKET: d.socket } });
     assert.equal(r.status, 0, `${line}\n${r.stderr}`);
     if (line.includes('GREETING')) assert.equal(r.stdout, 'hello from /tmp\n');
+    if (line.includes('hello from an image')) assert.equal(r.stdout, 'hello from an image\n');
   }
 });
 
@@ -289,8 +362,8 @@ test('on a terminal: the table fits its width, the header is bold unless NO_COLO
   const fitted = onTerminal(['ps', '-a'], 100);
   assert.ok(fitted.includes('\x1b[1mCONTAINER ID'), 'a bold header on a terminal');
   for (const line of plain(fitted).trimEnd().split('\n')) assert.ok(line.length <= 100, `"${line}" is wider than the terminal`);
-  // the command and the labels give way, evenly
-  assert.match(plain(fitted), /\nwide +sh -c sleep 60 # x+… +\d+ seconds? ago +Created +\d+ +note=a-long-label-th[a-z-]*…\n/);
+  // the image (here a bundle's path), the command and the labels give way, evenly
+  assert.match(plain(fitted), /\nwide +\/tmp\/\S+… +sh -c sleep 60 #[ x]*… +\d+ seconds? ago +Created +\d+ +note=a-long-la[a-z-]*…\n/);
   assert.ok(!onTerminal(['ps', '-a'], 70, { NO_COLOR: '1' }).includes('\x1b['), 'NO_COLOR: no escapes at all');
   assert.ok(plain(onTerminal(['ps', '-a', '--no-trunc'], 70)).includes('x'.repeat(80)));
   ok(corral(['rm', 'wide']), 'rm');
@@ -313,13 +386,14 @@ test('events streams until interrupted', async () => {
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  // the subscription is live once a container.create shows; until then create and delete again
+  // the subscription is live once a container.create shows; until then create and delete again (it may
+  // go live between the two, and then begin with a delete)
   await until(() => {
     corral(['create', '--name', 'evs', '--bundle', bundle, 'true']);
     corral(['rm', 'evs']);
-    return out.includes('container.delete evs\n');
+    return out.includes('container.create evs\ncontainer.delete evs\n');
   }, 'the events of a create and a delete');
-  assert.match(out, /^(container\.create evs\ncontainer\.delete evs\n)+$/);
+  assert.match(out, /^(container\.delete evs\n)?(container\.create evs\ncontainer\.delete evs\n)+$/);
   child.kill('SIGINT');
   assert.equal(await exited, 0);
 });

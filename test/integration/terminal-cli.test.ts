@@ -33,8 +33,8 @@ after(async () => {
   await d?.cleanup();
 });
 
-/** VERB ARGS as a shell line: the socket flag goes after the verb. */
-const corral = (verb: string, args: string) => `node ${CLI} ${verb} --socket ${d.socket} ${args}`;
+/** VERB ARGS as a shell line: the socket flag goes before the verb, as podman's global flags do. */
+const corral = (verb: string, args: string) => `node ${CLI} --socket ${d.socket} ${verb} ${args}`;
 
 test('exec -it: a shell on a pty, Ctrl-C reaches the process, the size follows the window, Ctrl-P Ctrl-Q detaches; attach comes back', async () => {
   tmux.open('sh', `env -u CI ${corral('exec', `-it ${ctr} /bin/sh`)}`, 100, 30);
@@ -69,7 +69,7 @@ test('exec -it: a shell on a pty, Ctrl-C reaches the process, the size follows t
 });
 
 function run(args: string[], stdin: fs.ReadStream | 'ignore' | 'pipe', stdout: number | 'pipe'): Promise<{ code: number | null; stderr: string; proc: ReturnType<typeof spawn> }> {
-  const proc = spawn(process.execPath, [CLI, args[0], '--socket', d.socket, ...args.slice(1)], { stdio: [typeof stdin === 'string' ? stdin : 'pipe', stdout, 'pipe'] });
+  const proc = spawn(process.execPath, [CLI, '--socket', d.socket, ...args], { stdio: [typeof stdin === 'string' ? stdin : 'pipe', stdout, 'pipe'] });
   if (typeof stdin !== 'string') stdin.pipe(proc.stdin!);
   let stderr = '';
   proc.stderr!.on('data', (c) => (stderr += c));
@@ -100,23 +100,23 @@ test('exec -i: 10 MiB of random bytes through cat and back, byte-exact; the proc
 });
 
 test('exec without -i or -t: output on its own streams, the exit status is the command\'s', async () => {
-  const r = spawnSync(process.execPath, [CLI, 'exec', '--socket', d.socket, ctr, '/bin/sh', '-c', 'echo out; echo err >&2; exit 3'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: CLI_TIMEOUT_MS });
+  const r = spawnSync(process.execPath, [CLI, '--socket', d.socket, 'exec', ctr, '/bin/sh', '-c', 'echo out; echo err >&2; exit 3'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: CLI_TIMEOUT_MS });
   assert.equal(r.stdout, 'out\n');
   assert.equal(r.stderr, 'err\n');
   assert.equal(r.status, 3);
-  const bad = spawnSync(process.execPath, [CLI, 'exec', '--socket', d.socket, '-x', ctr, 'ls'], { encoding: 'utf8', timeout: CLI_TIMEOUT_MS });
-  // podman's exit codes: 125 for an error of corral itself, bad usage and an unknown container alike
+  // corral's own failures are podman's 125, one line naming what to do
+  const bad = spawnSync(process.execPath, [CLI, '--socket', d.socket, 'exec', '-x', ctr, 'ls'], { encoding: 'utf8', timeout: CLI_TIMEOUT_MS });
   assert.equal(bad.status, 125);
-  assert.match(bad.stderr, /unknown option -x/);
-  const missing = spawnSync(process.execPath, [CLI, 'exec', '--socket', d.socket, 'no-such-ctr', 'ls'], { encoding: 'utf8', timeout: CLI_TIMEOUT_MS });
+  assert.match(bad.stderr, /^corral exec: unknown flag -x; did you mean .*\(see corral exec --help\)\n$/);
+  const missing = spawnSync(process.execPath, [CLI, '--socket', d.socket, 'exec', 'no-such-ctr', 'ls'], { encoding: 'utf8', timeout: CLI_TIMEOUT_MS });
   assert.equal(missing.status, 125);
-  assert.match(missing.stderr, /does not exist/);
+  assert.match(missing.stderr, /^corral exec: not_found: container no-such-ctr does not exist/);
 });
 
 test('attach without a tty: output only; Ctrl-C (SIGINT) ends the client, never the process', async () => {
   const p = await client.request('process.exec', { id: ctr, processId: 'ticker', args: ['/bin/sh', '-c', 'while true; do echo tick; sleep 0.1; done'] });
   assert.equal(p.state, 'running');
-  const proc = spawn(process.execPath, [CLI, 'attach', '--socket', d.socket, ctr, 'ticker'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [CLI, '--socket', d.socket, 'attach', ctr, 'ticker'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (c) => (out += c));
   await until(() => out.includes('tick\ntick\n'), 'the ticks through attach');

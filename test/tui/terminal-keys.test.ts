@@ -1,12 +1,10 @@
 // The pure parts of the terminal client: the detach-key scanner (Ctrl-P
 // Ctrl-Q, a held Ctrl-P sent on when anything else follows, across chunk
-// boundaries), `corral exec`'s argument parsing and how a session's end
-// becomes the command's exit status.
+// boundaries) and how a session's end becomes the command's exit status.
+// `corral exec`'s flags are the verb table's (test/cli/parse.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CTRL_P, CTRL_Q, DetachKeys } from '../../tui/terminal/detach-keys.js';
-import { parseExecArgs } from '../../tui/terminal/commands.js';
-import { UsageError } from '../../tui/cli/parse.js';
 import { sessionExitCode } from '../../tui/terminal/session.js';
 
 const b = (...xs: (number | string)[]) => Buffer.concat(xs.map((x) => (typeof x === 'number' ? Buffer.from([x]) : Buffer.from(x))));
@@ -27,17 +25,6 @@ test('detach keys: a Ctrl-P followed by anything else reaches the process, one k
   assert.deepEqual(k.feed(b(CTRL_P, CTRL_P, CTRL_Q)), { forward: b(CTRL_P), detach: true });
   // Ctrl-Q alone and Ctrl-C are data
   assert.deepEqual(new DetachKeys().feed(b(CTRL_Q, 3)), { forward: b(CTRL_Q, 3), detach: false });
-});
-
-test('corral exec arguments: -i, -t, -it, --interactive --tty, --, and the mistakes', () => {
-  assert.deepEqual(parseExecArgs(['web', 'ls', '-l']), { id: 'web', args: ['ls', '-l'], interactive: false, tty: false });
-  assert.deepEqual(parseExecArgs(['-it', 'web', '--', 'sh', '-c', 'x']), { id: 'web', args: ['sh', '-c', 'x'], interactive: true, tty: true });
-  assert.deepEqual(parseExecArgs(['-i', '-t', 'web', 'sh']), { id: 'web', args: ['sh'], interactive: true, tty: true });
-  assert.deepEqual(parseExecArgs(['--interactive', 'web', 'cat']), { id: 'web', args: ['cat'], interactive: true, tty: false });
-  assert.deepEqual(parseExecArgs(['--tty', 'web', 'top']), { id: 'web', args: ['top'], interactive: false, tty: true });
-  assert.throws(() => parseExecArgs(['-x', 'web', 'sh']), UsageError);
-  assert.throws(() => parseExecArgs([]), /name the container/);
-  assert.throws(() => parseExecArgs(['-it', 'web']), /name the command/);
 });
 
 test("a session's end is the command's exit status, as docker and podman make it", () => {

@@ -8,13 +8,17 @@
 import { SIGNAL_NAMES } from '../../shared/api.js';
 import { Client } from '../../shared/client.js';
 import { isCorralError } from '../../shared/errors.js';
+import { shortName } from '../../shared/image-ref.js';
 import { parseGlobal } from '../args.js';
+import { imageId } from '../image-listing.js';
 import { UsageError } from './parse.js';
 import { verb, type Completion, type VerbSpec } from './spec.js';
 
 /** What the candidates for a word come from. */
 export interface Sources {
   containers(): Promise<string[]>;
+  /** The process ids of container ID. */
+  processes(id: string): Promise<string[]>;
   images(): Promise<string[]>;
 }
 
@@ -23,10 +27,12 @@ export const GLOBAL_FLAGS = ['--socket', '--read-only', '--help', '--version'];
 /** A completion must never keep a shell waiting: corrald answers in milliseconds or not at all. */
 const COMPLETE_TIMEOUT_MS = 1500;
 
-async function candidatesOf(kind: Completion | undefined, s: Sources, verbs: VerbSpec[]): Promise<string[]> {
+async function candidatesOf(kind: Completion | undefined, s: Sources, verbs: VerbSpec[], container?: string): Promise<string[]> {
   switch (kind) {
     case 'containers':
       return s.containers();
+    case 'processes':
+      return container ? s.processes(container) : [];
     case 'images':
       return s.images();
     case 'signals':
@@ -62,45 +68,63 @@ export async function complete(words: string[], verbs: VerbSpec[], s: Sources): 
   const rest = words.slice(i + (two ? 2 : 1), -1);
   const prev = rest.at(-1);
   const flag = prev?.startsWith('-') && !prev.includes('=') ? spec.flags.find((f) => prev === `--${f.name}` || prev === `-${f.short}`) : undefined;
-  if (flag?.value) return candidatesOf(flag.complete, s, verbs);
+  if (flag?.value && !flag.optionalValue) return flag.choices ?? candidatesOf(flag.complete, s, verbs);
+  // run, create, exec: IMAGE or CONTAINER first (none with --bundle), then a command of the container's own, its flags too
+  const positionals = rest.filter((w, j) => !w.startsWith('-') && !spec.flags.some((f) => f.value && !f.optionalValue && (rest[j - 1] === `--${f.name}` || rest[j - 1] === `-${f.short}`)));
+  if (spec.stopAtPositional && (positionals.length > 0 || (rest.includes('--bundle') && !cur.startsWith('-')))) return [FILES];
+  // --flag=VALUE in one word (--tls-verify=false can only be written so)
+  const inline = /^--([\w-]+)=/.exec(cur);
+  const inlineFlag = inline && spec.flags.find((f) => f.name === inline[1] && f.value);
+  if (inlineFlag) return (inlineFlag.choices ?? (await candidatesOf(inlineFlag.complete, s, verbs))).map((v) => `--${inlineFlag.name}=${v}`);
   if (cur.startsWith('-')) return [...spec.flags.map((f) => `--${f.name}`), '--help'];
-  // run and create: IMAGE first (none with --bundle), then a command of the container's own
-  const positionals = rest.filter((w, j) => !w.startsWith('-') && !spec.flags.some((f) => f.value && (rest[j - 1] === `--${f.name}` || rest[j - 1] === `-${f.short}`)));
-  if (spec.stopAtPositional && (positionals.length > 0 || rest.includes('--bundle'))) return [FILES];
-  return candidatesOf(spec.complete, s, verbs);
+  return candidatesOf(spec.completeArgs?.[positionals.length] ?? spec.complete, s, verbs, positionals[0]);
 }
 
 /** Asks corrald at SOCKET; nothing when it cannot answer quickly, so a shell never hangs or prints an error. */
 function liveSources(socket: string): Sources & { close(): void } {
   let client: Promise<Client> | undefined;
   const connect = () => (client ??= Client.connect(socket, COMPLETE_TIMEOUT_MS));
-  const ask = async (method: string, pick: (r: unknown) => string[]) => {
+  const ask = async <T>(get: (c: Client) => Promise<T>, pick: (r: T) => string[]) => {
     try {
-      return pick(await (await connect()).rawRequest(method, {}, { timeoutMs: COMPLETE_TIMEOUT_MS }));
+      return pick(await get(await connect()));
     } catch (err) {
       if (isCorralError(err)) return [];
       throw err;
     }
   };
+  const within = { timeoutMs: COMPLETE_TIMEOUT_MS };
   return {
-    containers: () => ask('container.list', (r) => (r as { containers: { id: string }[] }).containers.map((c) => c.id)),
-    // image.list comes with images; an older corrald answers method_not_found, which completes nothing
-    images: () => ask('image.list', (r) => (r as { images: { ref: string; names?: string[] }[] }).images.flatMap((im) => im.names?.length ? im.names : [im.ref])),
+    containers: () => ask((c) => c.request('container.list', {}, within), (r) => r.containers.map((x) => x.id)),
+    processes: (id) => ask((c) => c.request('process.list', { id }, within), (r) => r.processes.map((x) => x.id)),
+    // names as they are typed (busybox:latest for docker.io/library/busybox:latest); an untagged image by its id
+    images: () => ask((c) => c.request('image.list', {}, within), (r) => r.images.flatMap((im) => (im.names.length ? im.names.map(shortName) : [imageId(im.digest)]))),
     close: () => void client?.then((c) => c.close(), () => undefined),
   };
 }
 
+// bash splits the line at ":" and "=" (COMP_WORDBREAKS), which would cut an image ref such as busybox:latest
+// in two: the words are read from the line itself, and a candidate then replaces only what follows the last
+// ":" or "="
 const SCRIPT = `# bash completion for corral; generated by \`corral completion bash\`.
 # Load it with: source <(corral completion bash)
 _corral() {
-  local cur="\${COMP_WORDS[COMP_CWORD]}" IFS=$'\\n' out
-  out=$(corral __complete "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null) || return 0
+  local IFS=$' \\t\\n' line="\${COMP_LINE:0:COMP_POINT}" out cur prefix i
+  local -a words
+  read -ra words <<< "$line"
+  [[ "$line" =~ [[:space:]]$ ]] && words+=("")
+  cur="\${words[\${#words[@]}-1]}"
+  out=$(corral __complete "\${words[@]:1}" 2>/dev/null) || return 0
   if [[ "$out" == "${FILES}" ]]; then
     compopt -o default
     COMPREPLY=()
     return 0
   fi
+  IFS=$'\\n'
   COMPREPLY=($(compgen -W "$out" -- "$cur"))
+  if [[ "$cur" == *[:=]* ]]; then
+    prefix="\${cur%"\${cur##*[:=]}"}"
+    for i in "\${!COMPREPLY[@]}"; do COMPREPLY[i]="\${COMPREPLY[i]#"$prefix"}"; done
+  fi
 }
 complete -F _corral corral
 `;

@@ -4,14 +4,16 @@
 // client side (stop's grace time then SIGKILL, restart as stop and run again)
 // is done here the same way, with the same flags. Verbs that take several
 // containers go on past one that fails, as podman's do, and exit 125 if any did.
-import { type ContainerT, type ResourcesT, signalNumber, unknownSignal } from '../../shared/api.js';
+import { type ContainerT, INIT_PROCESS, type ParamsOf, type ResourcesT, signalNumber, unknownSignal } from '../../shared/api.js';
 import type { Client } from '../../shared/client.js';
 import { CorralError, isCorralError } from '../../shared/errors.js';
+import { shortName } from '../../shared/image-ref.js';
 import { each } from './errors.js';
 import { ago, command, parseCpus, parseSize, status } from './human.js';
 import { bool, closest, int, list, str, UsageError } from './parse.js';
 import { FORMAT_FLAG, verb, type Ctx, type FlagSpec, type Parsed, type VerbSpec } from './spec.js';
 import { streamLogs } from './stream.js';
+import { sessionHere } from '../terminal/commands.js';
 import { printInspected, printList, type Column } from './table.js';
 
 /** podman's default grace time for stop and restart. */
@@ -26,6 +28,8 @@ function psRow(c: ContainerT) {
   return {
     ID: c.id,
     Names: c.id,
+    // podman's IMAGE: the ref it was made from, as typed short; a bundle's path for one made from a bundle
+    Image: c.image ? shortName(c.image.ref) : c.bundle,
     Command: command(c),
     Created: ago(c.createdAt),
     CreatedAt: c.createdAt,
@@ -41,6 +45,7 @@ type PsRow = ReturnType<typeof psRow>;
 
 const PS_COLUMNS: Column<PsRow>[] = [
   { header: 'CONTAINER ID', get: (r) => r.ID },
+  { header: 'IMAGE', get: (r) => r.Image, flex: true },
   { header: 'COMMAND', get: (r) => r.Command, flex: true },
   { header: 'CREATED', get: (r) => r.Created },
   { header: 'STATUS', get: (r) => r.Status },
@@ -119,20 +124,26 @@ const inspect = verb({
 const start = verb({
   name: 'start',
   group: 'Containers',
-  summary: 'start created containers; with -a print the output and exit with its status',
+  summary: 'start created containers; with -a print the output (or be its terminal) and exit with its status',
   args: 'CONTAINER [CONTAINER...]',
   minArgs: 1,
   complete: 'containers',
   mutates: true,
-  flags: [{ name: 'attach', short: 'a', help: "print the container's output until it exits, and exit with its status (one container)" }],
+  flags: [
+    { name: 'attach', short: 'a', help: "print the container's output until it exits, and exit with its status (one container); one made with -t gets this terminal" },
+    { name: 'interactive', short: 'i', help: 'with -a, on a container made with -t: send what is typed here to it' },
+  ],
   async run(ctx, p) {
     if (bool(p, 'attach')) {
       if (p.positionals.length > 1) throw new UsageError('corral start: -a takes one container');
       const c = await ctx.client();
       const id = p.positionals[0];
       await startOne(c, id);
-      return foreground(ctx, c, id);
+      const init = (await c.request('container.get', { id })).processes.find((q) => q.id === INIT_PROCESS);
+      if (!init?.terminal) return foreground(ctx, c, id);
+      return (await sessionHere(c, { id, processId: INIT_PROCESS, input: bool(p, 'interactive'), tty: true })).status;
     }
+    if (bool(p, 'interactive')) throw new UsageError('corral start: -i goes with -a');
     return each(ctx, 'start', p.positionals, async (c, id) => {
       await startOne(c, id);
       printId(ctx, id);
@@ -205,18 +216,40 @@ const stop = verb({
   },
 });
 
+/**
+ * container.create's params that make X again under its id: from its image
+ * (or bundle), with its command, labels and terminal. An image's container
+ * keeps no folder of its own after a delete, so it is made again from its
+ * image, the same one (by digest) even when its name has moved to another.
+ */
+async function recreateParams(c: Client, x: ContainerT): Promise<ParamsOf<'container.create'>> {
+  const init = x.processes.find((q) => q.id === INIT_PROCESS);
+  const base = { id: x.id, labels: x.labels, ...(init?.terminal ? { terminal: true } : {}) };
+  if (!x.image) return { ...base, bundle: x.bundle, ...(init ? { args: init.args } : {}) };
+  const named = await c.request('image.get', { ref: x.image.ref }).catch(() => undefined);
+  const same = named?.digest === x.image.digest;
+  const image = same ? named : await c.request('image.get', { ref: x.image.digest });
+  // init ran the image's Entrypoint and then the command; create takes the command and adds the Entrypoint
+  const entry = image.config.entrypoint ?? [];
+  const args = init?.args ?? [];
+  const own = entry.every((w, i) => args[i] === w) ? args.slice(entry.length) : args;
+  return { ...base, image: same ? x.image.ref : x.image.digest, ...(own.length ? { args: own } : {}) };
+}
+
 const restart = verb({
   name: 'restart',
   group: 'Containers',
-  summary: 'stop containers and run them again from their bundle, with the same command and labels',
+  summary: 'stop containers and run them again under the same id, from their image or bundle, with the same command and labels',
   args: 'CONTAINER [CONTAINER...]',
   minArgs: 1,
   complete: 'containers',
   mutates: true,
   details:
     'A stopped container cannot run again as it is (runc runs a container once), so restart deletes it and creates it ' +
-    'afresh under the same id, from the same bundle, with the same labels and command; the environment, working folder ' +
-    'and user given to run, and limits set since, come from the bundle again.',
+    'afresh under the same id: from the same image (the same digest, even if its name now points at another) or the same ' +
+    'bundle, with the same command, labels and terminal. The environment, working folder, user and limits given to run ' +
+    "come from the image's or bundle's defaults again (corrald does not report them), and what the container wrote on " +
+    "an image's root is gone with it.",
   flags: [TIME_FLAG],
   async run(ctx, p) {
     const seconds = int(p, 'time') ?? DEFAULT_STOP_SECONDS;
@@ -224,9 +257,10 @@ const restart = verb({
       await stopOne(c, id, seconds);
       const x = await c.request('container.get', { id });
       if (x.state === 'stopped') {
-        const args = x.processes.find((q) => q.id === 'init')?.args;
+        // everything the new one needs is read before the old one goes
+        const params = await recreateParams(c, x);
         await c.request('container.delete', { id });
-        await c.rawRequest('container.create', { id, bundle: x.bundle, labels: x.labels, ...(args ? { args } : {}), start: true });
+        await c.request('container.create', { ...params, start: true });
       } else await c.request('container.start', { id });
       printId(ctx, id);
     });

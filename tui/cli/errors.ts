@@ -22,8 +22,16 @@ export function exitStatusOf(err: unknown): number {
   return EXIT_CORRAL;
 }
 
-/** corrald's hints name API methods; at a prompt the verb that does the same is what helps. */
-const cliWords = (message: string) => message.replace('list them with container.list', 'list them with `corral ps -a`');
+/** corrald's hints name API methods and params; at a prompt the verb or flag that does the same is what helps. */
+const CLI_WORDS: [string, string][] = [
+  ['list them with container.list', 'list them with `corral ps -a`'],
+  ['pull it (image.pull) or list them with image.list', 'pull it (`corral pull`) or list them with `corral images`'],
+  ['list them with image.list', 'list them with `corral images`'],
+  ['pull with insecure: true', 'pull with --tls-verify=false'],
+  ['free space (image.prune)', 'free space (`corral image prune`)'],
+  ['remove with force: true', 'remove with -f'],
+];
+const cliWords = (message: string) => CLI_WORDS.reduce((m, [api, cli]) => m.replace(api, cli), message);
 
 /** The lines on stderr for ERR, each starting with "corral:" or indented under it. */
 export function describeError(err: unknown, verb?: string): string {

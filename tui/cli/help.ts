@@ -16,7 +16,7 @@ export const GLOBAL_FLAG_SPECS: FlagSpec[] = [
 ];
 
 /** "-a, --all" or "    --format FORMAT". */
-const flagTerm = (f: FlagSpec) => `${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.value ? ` ${f.value}` : ''}`;
+const flagTerm = (f: FlagSpec) => `${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.optionalValue ? `[=${f.value}]` : f.value ? ` ${f.value}` : ''}`;
 
 function columns(rows: [string, string][], indent = '  '): string {
   const w = Math.max(...rows.map(([a]) => a.length));

@@ -1,70 +1,93 @@
-// The image verbs: pull (a progress bar redrawn in place on a terminal,
-// plain lines off one), images, import, rmi, image inspect, image prune. They
-// are written against the image.* methods that the images issue adds to
-// corrald (image.pull with image.progress notifications, image.import,
-// image.list, image.get, image.remove, image.prune); until shared/api.ts has
-// them they go through rawRequest with the types below, which are the only
-// part to adjust when the schemas land. A corrald without them answers
-// method_not_found, which these verbs report as such (exit 125).
+// The image verbs: pull (progress drawn in place on a terminal, a line per
+// step off one), images, import, rmi, image inspect, image prune. Each is a
+// thin client of the image.* methods of shared/api.ts, typed by its schemas;
+// pull's progress comes from the image.progress notifications corrald sends
+// to the connection that asked. The pull flags (--tls-verify, --creds) and
+// the pull itself are shared with run and create, which pull a missing image
+// first as podman does.
 import path from 'node:path';
+import type { ImageT, NotificationOf, ParamsOf } from '../../shared/api.js';
 import type { Client } from '../../shared/client.js';
+import { isCorralError } from '../../shared/errors.js';
+import { parseRef, shortName } from '../../shared/image-ref.js';
 import { bytes } from '../format.js';
+import { imageId } from '../image-listing.js';
 import { each } from './errors.js';
 import { ago } from './human.js';
 import { bool, str, UsageError } from './parse.js';
-import { FORMAT_FLAG, verb, type Output, type VerbSpec } from './spec.js';
+import { FORMAT_FLAG, verb, type FlagSpec, type Output, type Parsed, type VerbSpec } from './spec.js';
 import { printInspected, printList, type Column } from './table.js';
 
-/** An image as image.list and image.get answer (the planned schema). */
-interface ImageT {
-  ref: string;
-  names: string[];
-  digest: string;
-  size: number;
-  layers: number;
-  created?: string;
-  config: { entrypoint?: string[]; cmd?: string[]; env?: string[]; workdir?: string; user?: string; labels?: Record<string, string> };
-  pulledAt: string;
-}
+type Progress = NotificationOf<'image.progress'>;
 
-/** image.progress's params. */
-interface PullProgress {
-  ref: string;
-  layersDone: number;
-  layersTotal: number;
-  bytesDone: number;
-  bytesTotal?: number;
-  message?: string;
-}
-
-/** A pull may fetch hundreds of MiB; the daemon bounds it itself, this only stops a hung wait. */
+/** A pull may fetch hundreds of MiB; corrald bounds it itself, this only stops a hung wait. */
 const PULL_TIMEOUT_MS = 30 * 60_000;
-
 const BAR_WIDTH = 24;
 
-/** One line of pull progress: a bar when the total is known, counts otherwise. */
-export function progressLine(p: PullProgress, bar: boolean): string {
-  const total = p.bytesTotal && p.bytesTotal > 0 ? p.bytesTotal : undefined;
-  const frac = total ? Math.min(1, p.bytesDone / total) : p.layersTotal ? p.layersDone / p.layersTotal : 0;
-  const filled = Math.round(frac * BAR_WIDTH);
-  const drawn = bar ? `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ` : '';
-  const size = `${bytes(p.bytesDone)}${total ? ` / ${bytes(total)}` : ''}`;
-  return `${p.ref}: ${drawn}layers ${p.layersDone}/${p.layersTotal}, ${size}${p.message ? ` ${p.message}` : ''}`;
+/** podman's flags of a pull, also taken by run and create. */
+export const PULL_FLAGS: FlagSpec[] = [
+  { name: 'tls-verify', value: 'BOOL', optionalValue: true, choices: ['true', 'false'], help: 'with =false, reach a registry over plain HTTP or with a certificate that does not verify (default true)' },
+  { name: 'creds', value: 'USER:PASSWORD', help: 'log in to the registry with these (never kept: corrald holds them for the pull only)' },
+];
+
+/** image.pull's params from REF and the pull flags. */
+export function pullParams(ref: string, p: Parsed): ParamsOf<'image.pull'> {
+  const verify = str(p, 'tls-verify');
+  const creds = str(p, 'creds');
+  if (creds !== undefined && !/^[^:]+:.+$/.test(creds)) throw new UsageError('--creds takes USER:PASSWORD');
+  const colon = creds?.indexOf(':') ?? -1;
+  return {
+    ref,
+    ...(verify === 'false' ? { insecure: true } : {}),
+    ...(creds !== undefined ? { username: creds.slice(0, colon), password: creds.slice(colon + 1) } : {}),
+  };
 }
 
-/** Prints progress as it comes: redrawn in place on a terminal, a line per change off one. */
-function progressPrinter(out: Output): { show(p: PullProgress): void; done(): void } {
-  let last = '';
-  let drawn = false;
+const bar = (frac: number) => {
+  const filled = Math.round(Math.min(1, Math.max(0, frac)) * BAR_WIDTH);
+  return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`;
+};
+
+/**
+ * The lines a terminal shows for P: the whole pull with a bar of its bytes,
+ * then a line per layer. corrald counts bytes for the whole pull, not per
+ * layer, so a layer shows done, copying or waiting, and the bar is the pull's.
+ */
+export function progressLines(p: Progress): string[] {
+  const size = p.bytesTotal ? ` ${bytes(p.bytesDone)} / ${bytes(p.bytesTotal)}` : '';
+  const head = `${p.ref}: ${p.phase} ${bar(p.phase === 'unpacking' ? 1 : p.bytesTotal ? p.bytesDone / p.bytesTotal : 0)}${size}`;
+  const layers = Array.from({ length: p.layersTotal }, (_, i) => {
+    const state = i < p.layersDone || p.phase === 'unpacking' ? 'done' : i === p.layersDone && p.phase === 'copying' ? 'copying' : 'waiting';
+    return `  layer ${i + 1}/${p.layersTotal}: ${state}`;
+  });
+  return [head, ...layers];
+}
+
+/** One plain line for P, off a terminal: printed when the phase or the layers done change, not at every byte count. */
+export function progressStep(p: Progress): string {
+  const layers = p.layersTotal ? `, layers ${p.layersDone}/${p.layersTotal}` : '';
+  const size = p.bytesTotal ? `, ${bytes(p.bytesDone)} / ${bytes(p.bytesTotal)}` : '';
+  return `${p.ref}: ${p.phase}${layers}${size}`;
+}
+
+/** Shows progress as it comes: redrawn in place on a terminal, a line per step off one; nothing when quiet. */
+function progressPrinter(out: Output, quiet: boolean): { show(p: Progress): void; done(): void } {
+  let drawn = 0;
+  let lastStep = '';
   return {
     show(p) {
-      const line = progressLine(p, out.tty);
-      if (line === last) return;
-      last = line;
-      if (out.tty) {
-        out.stderr.write(`\r\x1b[K${line}`);
-        drawn = true;
-      } else out.stderr.write(line + '\n');
+      if (quiet) return;
+      if (!out.tty) {
+        const step = `${p.phase} ${p.layersDone}/${p.layersTotal}`;
+        if (step !== lastStep) out.stderr.write(progressStep(p) + '\n');
+        lastStep = step;
+        return;
+      }
+      const cols = out.columns ?? 80;
+      const lines = progressLines(p).map((l) => l.slice(0, cols - 1));
+      // back to the first line drawn, then each line over the old one
+      out.stderr.write(`${drawn > 1 ? `\x1b[${drawn - 1}A` : ''}\r${lines.map((l) => `\x1b[K${l}`).join('\n')}`);
+      drawn = lines.length;
     },
     done() {
       if (drawn) out.stderr.write('\n');
@@ -72,106 +95,140 @@ function progressPrinter(out: Output): { show(p: PullProgress): void; done(): vo
   };
 }
 
-async function pullImage(c: Client, ref: string, o: { insecure: boolean; creds?: string }, out: Output): Promise<ImageT> {
-  const printer = progressPrinter(out);
-  // image.progress is not in shared/api.ts's notifications yet, so it is heard by its event name
-  const onProgress = (p: PullProgress) => {
-    if (p.ref === ref) printer.show(p);
-  };
-  c.on('notification:image.progress', onProgress);
-  const [username, password] = o.creds === undefined ? [] : [o.creds.slice(0, o.creds.indexOf(':')), o.creds.slice(o.creds.indexOf(':') + 1)];
-  if (o.creds !== undefined && !o.creds.includes(':')) throw new UsageError('--creds takes USER:PASSWORD');
+/** Pulls as PARAMS say, showing the progress on OUT's stderr; the image corrald answers with. */
+async function pullImage(c: Client, params: ParamsOf<'image.pull'>, out: Output, quiet = false): Promise<ImageT> {
+  const printer = progressPrinter(out, quiet);
+  // corrald sends a pull's progress to the connection that asked, and this one asks one pull at a time
+  const off = c.onNotification('image.progress', (p) => printer.show(p));
   try {
-    return (await c.rawRequest('image.pull', { ref, ...(o.insecure ? { insecure: true } : {}), ...(username !== undefined ? { username, password } : {}) }, { timeoutMs: PULL_TIMEOUT_MS })) as ImageT;
+    return await c.request('image.pull', params, { timeoutMs: PULL_TIMEOUT_MS });
   } finally {
-    c.off('notification:image.progress', onProgress);
+    off();
     printer.done();
   }
+}
+
+export type PullPolicy = 'missing' | 'always' | 'never';
+export const PULL_POLICIES: PullPolicy[] = ['missing', 'always', 'never'];
+
+/** The image REF names, pulled first when POLICY says so (run and create): podman's --pull. */
+export async function imageFor(c: Client, ref: string, policy: PullPolicy, p: Parsed, out: Output): Promise<ImageT> {
+  if (policy !== 'always') {
+    try {
+      return await c.request('image.get', { ref });
+    } catch (err) {
+      if (policy === 'never' || !isCorralError(err, 'not_found')) throw err;
+    }
+  }
+  return pullImage(c, pullParams(ref, p), out);
 }
 
 const pull = verb({
   name: 'pull',
   group: 'Images',
-  summary: 'fetch an image from a registry, showing its progress',
+  summary: 'fetch an image from a registry, showing its progress, and print its name and digest',
   args: 'IMAGE',
   minArgs: 1,
   maxArgs: 1,
   complete: 'images',
   mutates: true,
-  flags: [
-    { name: 'insecure', help: 'allow a registry over plain HTTP or with a certificate that does not verify' },
-    { name: 'creds', value: 'USER:PASSWORD', help: 'log in to the registry with these' },
-    { name: 'quiet', short: 'q', help: 'no progress; print the digest only' },
-  ],
+  details:
+    'Short names are read as podman reads them: busybox is docker.io/library/busybox:latest. On a terminal the progress ' +
+    'is redrawn in place, a line for the pull with a bar of its bytes and one per layer; off a terminal it is a line per ' +
+    'step on stderr. Two pulls of one name at once download it once.',
+  flags: [...PULL_FLAGS, { name: 'quiet', short: 'q', help: 'no progress; print the digest only' }],
   async run(ctx, p) {
     const quiet = bool(p, 'quiet');
-    const sink: Output = quiet ? { ...ctx.out, stderr: { write: () => true } as unknown as NodeJS.WritableStream, tty: false } : ctx.out;
-    const image = await pullImage(await ctx.client(), p.positionals[0], { insecure: bool(p, 'insecure'), creds: str(p, 'creds') }, sink);
-    ctx.out.stdout.write(quiet ? `${image.digest}\n` : `${image.ref} ${image.digest}\n`);
+    const image = await pullImage(await ctx.client(), pullParams(p.positionals[0], p), ctx.out, quiet);
+    // the image may have held other names already: the one pulled is the one to show
+    ctx.out.stdout.write(quiet ? `${image.digest}\n` : `${parseRef(p.positionals[0]).name} ${image.digest}\n`);
     return 0;
   },
 });
 
-const shortDigest = (d: string) => d.replace(/^sha256:/, '').slice(0, 12);
-
-const imageRow = (im: ImageT) => ({
-  Ref: im.names[0] ?? im.ref,
-  Names: im.names.join(','),
-  Digest: im.digest,
-  ID: shortDigest(im.digest),
-  Size: bytes(im.size),
-  Layers: im.layers,
-  Created: ago(im.created),
-  Pulled: ago(im.pulledAt),
-});
-type ImageRow = ReturnType<typeof imageRow>;
+/** One row of `corral images`: one per name of an image, as podman lists them, and one for an image with none. */
+function imageRows(images: ImageT[]) {
+  return images.flatMap((im) =>
+    (im.names.length ? im.names : [undefined]).map((name) => {
+      const ref = name ? parseRef(name) : undefined;
+      const repo = ref ? shortName(ref.name).replace(/[:@][^/]*$/, '') : '<none>';
+      return {
+        ...im,
+        Repository: repo,
+        Tag: ref?.tag ?? '<none>',
+        Name: name ?? '<none>',
+        ID: imageId(im.digest),
+        Digest: im.digest,
+        Created: ago(im.created ?? im.addedAt),
+        Size: bytes(im.size),
+        Layers: im.layers.length,
+      };
+    }),
+  );
+}
+type ImageRow = ReturnType<typeof imageRows>[number];
 
 const IMAGE_COLUMNS: Column<ImageRow>[] = [
-  { header: 'IMAGE', get: (r) => r.Ref, flex: true },
-  { header: 'ID', get: (r) => r.ID },
+  { header: 'REPOSITORY', get: (r) => r.Repository, flex: true },
+  { header: 'TAG', get: (r) => r.Tag },
+  { header: 'IMAGE ID', get: (r) => r.ID },
   { header: 'CREATED', get: (r) => r.Created },
   { header: 'SIZE', get: (r) => r.Size },
   { header: 'LAYERS', get: (r) => String(r.Layers) },
-  { header: 'PULLED', get: (r) => r.Pulled },
 ];
 
 const images = verb({
   name: 'images',
   group: 'Images',
-  summary: 'list the images corrald holds',
+  summary: 'list the images corrald holds, a row per name',
   args: '',
   maxArgs: 0,
   mutates: false,
-  flags: [{ name: 'quiet', short: 'q', help: 'print the references only' }, FORMAT_FLAG],
+  flags: [
+    { name: 'quiet', short: 'q', help: 'print the image ids only, once each' },
+    { ...FORMAT_FLAG, help: 'table (the default), json (the images as the API gives them), or a template such as \'{{.Repository}}:{{.Tag}} {{.ID}}\'' },
+  ],
   async run(ctx, p) {
-    const res = (await (await ctx.client()).rawRequest('image.list', {})) as { images: ImageT[] };
-    if (bool(p, 'quiet')) for (const im of res.images) ctx.out.stdout.write(`${im.names[0] ?? im.ref}\n`);
-    else printList(res.images, { format: str(p, 'format'), out: ctx.out, columns: IMAGE_COLUMNS, row: imageRow });
+    const list = (await (await ctx.client()).request('image.list', {})).images;
+    const format = str(p, 'format');
+    if (bool(p, 'quiet')) for (const im of list) ctx.out.stdout.write(`${imageId(im.digest)}\n`);
+    else if (format === 'json') printList(list, { format, out: ctx.out, columns: [], row: (x) => x });
+    else printList(imageRows(list), { format, out: ctx.out, columns: IMAGE_COLUMNS, row: (r) => r });
     return 0;
   },
 });
 
-const FORMATS = ['oci-archive', 'docker-archive', 'oci'];
+const IMPORT_FORMATS = ['oci-archive', 'docker-archive', 'oci'] as const;
+type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 const importVerb = verb({
   name: 'import',
   group: 'Images',
-  summary: 'add an image from an OCI or docker archive, or an OCI layout folder',
+  summary: 'add an image from an OCI or docker archive, or an OCI layout folder, and print its name and digest',
   args: 'PATH',
   minArgs: 1,
   maxArgs: 1,
   complete: 'files',
   mutates: true,
   flags: [
-    { name: 'format', value: 'FORMAT', help: `${FORMATS.join(', ')}; default: what PATH holds` },
-    { name: 'ref', value: 'REF', help: 'the reference to give it, when the archive names none or another' },
+    { name: 'format', value: 'FORMAT', choices: [...IMPORT_FORMATS], help: `${IMPORT_FORMATS.join(', ')}; default: what PATH holds` },
+    { name: 'ref', value: 'REF', help: 'the name to give it, when the archive names none or another' },
   ],
   async run(ctx, p) {
-    const format = str(p, 'format');
-    if (format !== undefined && !FORMATS.includes(format)) throw new UsageError(`--format takes one of ${FORMATS.join(', ')}, got "${format}"`);
+    const format = str(p, 'format') as ImportFormat | undefined;
     const ref = str(p, 'ref');
-    const image = (await (await ctx.client()).rawRequest('image.import', { path: path.resolve(p.positionals[0]), ...(format ? { format } : {}), ...(ref ? { ref } : {}) }, { timeoutMs: PULL_TIMEOUT_MS })) as ImageT;
-    ctx.out.stdout.write(`${image.ref} ${image.digest}\n`);
+    const c = await ctx.client();
+    const printer = progressPrinter(ctx.out, false);
+    const off = c.onNotification('image.progress', (x) => printer.show(x));
+    try {
+      const image = await c.request('image.import', { path: path.resolve(p.positionals[0]), ...(format ? { format } : {}), ...(ref ? { ref } : {}) }, { timeoutMs: PULL_TIMEOUT_MS });
+      printer.done();
+      // the image may have held other names already: the one given is the one to show
+      const shown = ref ? parseRef(ref).name : image.names.join(',') || '<none>';
+      ctx.out.stdout.write(`${shown} ${image.digest}\n`);
+    } finally {
+      off();
+    }
     return 0;
   },
 });
@@ -179,30 +236,34 @@ const importVerb = verb({
 const rmi = verb({
   name: 'rmi',
   group: 'Images',
-  summary: 'remove images',
+  summary: 'remove images (a name: that name, and the image with its last one; a digest or id: every name)',
   args: 'IMAGE [IMAGE...]',
   minArgs: 1,
   complete: 'images',
   mutates: true,
-  flags: [{ name: 'force', short: 'f', help: 'remove it even when containers were made from it' }],
-  run: (ctx, p) => each(ctx, 'rmi', p.positionals, async (c, ref) => {
-    await c.rawRequest('image.remove', { ref, ...(bool(p, 'force') ? { force: true } : {}) });
-    ctx.out.stdout.write(`${ref}\n`);
-  }),
+  details: 'Prints "Untagged: NAME" for each name removed, "Deleted: DIGEST" for each image, and with --force "Removed container: ID" for each container deleted with it, as podman does.',
+  flags: [{ name: 'force', short: 'f', help: 'also delete the stopped and created containers made from it (never a running one)' }],
+  run: (ctx, p) =>
+    each(ctx, 'rmi', p.positionals, async (c, ref) => {
+      const r = await c.request('image.remove', { ref, ...(bool(p, 'force') ? { force: true } : {}) });
+      for (const id of r.containers) ctx.out.stdout.write(`Removed container: ${id}\n`);
+      for (const name of r.untagged) ctx.out.stdout.write(`Untagged: ${name}\n`);
+      for (const digest of r.deleted) ctx.out.stdout.write(`Deleted: ${digest}\n`);
+    }),
 });
 
 const inspectImage = verb({
   name: 'image inspect',
   group: 'Images',
-  summary: 'print images as JSON, with their config',
+  summary: 'print images as JSON: names, digest, size, layers and the config a container starts with',
   args: 'IMAGE [IMAGE...]',
   minArgs: 1,
   complete: 'images',
   mutates: false,
-  flags: [{ ...FORMAT_FLAG, help: 'json (the default: an array), or a template applied to each, such as \'{{.Digest}}\'' }],
+  flags: [{ ...FORMAT_FLAG, help: 'json (the default: an array), or a template applied to each, such as \'{{.Digest}} {{.Config.Cmd}}\'' }],
   async run(ctx, p) {
     const found: ImageT[] = [];
-    const status = await each(ctx, 'image inspect', p.positionals, async (c, ref) => void found.push((await c.rawRequest('image.get', { ref })) as ImageT));
+    const status = await each(ctx, 'image inspect', p.positionals, async (c, ref) => void found.push(await c.request('image.get', { ref })));
     printInspected(found, str(p, 'format'), ctx.out);
     return status;
   },
@@ -211,15 +272,14 @@ const inspectImage = verb({
 const prune = verb({
   name: 'image prune',
   group: 'Images',
-  summary: 'remove the images no container uses',
+  summary: 'remove what no image holds any more (unpacked trees and blobs left by removals and interrupted pulls)',
   args: '',
   maxArgs: 0,
   mutates: true,
   flags: [],
   async run(ctx) {
-    const res = (await (await ctx.client()).rawRequest('image.prune', {})) as { removed: string[]; bytesFreed: number };
-    for (const ref of res.removed) ctx.out.stdout.write(`${ref}\n`);
-    ctx.out.stdout.write(`Total reclaimed space: ${bytes(res.bytesFreed)}\n`);
+    const r = await (await ctx.client()).request('image.prune', {});
+    ctx.out.stdout.write(`Removed ${r.trees} unpacked ${r.trees === 1 ? 'tree' : 'trees'} and ${r.blobs} ${r.blobs === 1 ? 'blob' : 'blobs'}\nTotal reclaimed space: ${bytes(r.bytesFreed)}\n`);
     return 0;
   },
 });

@@ -41,7 +41,11 @@ export function closest(word: string, candidates: string[]): string | undefined 
 
 const flagWord = (f: FlagSpec) => `--${f.name}`;
 
+/** The global flags, which podman's habit (and corral's) puts before the verb. */
+const GLOBAL_AFTER_VERB = ['--socket', '--read-only'];
+
 function unknownFlag(verb: string, raw: string, flags: FlagSpec[]): UsageError {
+  if (GLOBAL_AFTER_VERB.includes(raw)) return new UsageError(`corral ${verb}: ${raw} is a global flag: put it before the verb (corral ${raw}${raw === '--socket' ? ' PATH' : ''} ${verb} ...)`);
   const names = [...flags.map(flagWord), ...flags.filter((f) => f.short).map((f) => `-${f.short}`), '--help'];
   const near = closest(raw, names);
   return new UsageError(`corral ${verb}: unknown flag ${raw}${near ? `; did you mean ${near}?` : ''} (see corral ${verb} --help)`);
@@ -52,7 +56,7 @@ function flagsEnd(argv: string[], flags: FlagSpec[]): number {
   const takesValue = (a: string) => {
     if (a.includes('=')) return false;
     const f = a.startsWith('--') ? flags.find((x) => x.name === a.slice(2)) : flags.find((x) => x.short === a.slice(-1));
-    return Boolean(f?.value);
+    return Boolean(f?.value && !f.optionalValue);
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -70,7 +74,7 @@ export function parseVerb(spec: VerbSpec, argv: string[]): Parsed & { help: bool
   const options = Object.fromEntries(
     [...spec.flags, { name: 'help', short: 'h', help: '' } as FlagSpec].map((f) => [
       f.name,
-      { type: f.value ? ('string' as const) : ('boolean' as const), multiple: Boolean(f.multiple), ...(f.short ? { short: f.short } : {}) },
+      { type: f.value && !f.optionalValue ? ('string' as const) : ('boolean' as const), multiple: Boolean(f.multiple), ...(f.short ? { short: f.short } : {}) },
     ]),
   );
   const { tokens } = parseArgs({ args: argv.slice(0, cut), options, allowPositionals: true, strict: false, tokens: true });
@@ -89,7 +93,14 @@ export function parseVerb(spec: VerbSpec, argv: string[]): Parsed & { help: bool
     }
     const f = spec.flags.find((x) => x.name === t.name);
     if (!f) throw unknownFlag(spec.name, t.rawName, spec.flags);
-    if (f.value && t.value === undefined) throw new UsageError(`corral ${spec.name}: ${t.rawName} needs a value (${f.value})`);
+    // --tls-verify alone is --tls-verify=true
+    const value = f.optionalValue ? (t.value ?? 'true') : t.value;
+    if (f.value && value === undefined) throw new UsageError(`corral ${spec.name}: ${t.rawName} needs a value (${f.value})`);
+    if (f.choices && !f.choices.includes(value!)) throw new UsageError(`corral ${spec.name}: ${t.rawName} takes one of ${f.choices.join(', ')}, got "${value}"`);
+    if (f.optionalValue) {
+      values[f.name] = value;
+      continue;
+    }
     if (!f.value && t.inlineValue) throw new UsageError(`corral ${spec.name}: ${t.rawName} takes no value`);
     if (f.multiple) values[f.name] = [...((values[f.name] as string[] | undefined) ?? []), t.value!];
     else values[f.name] = f.value ? t.value : true;

@@ -6,7 +6,7 @@
 import type { Client } from '../../shared/client.js';
 
 /** What a word completes to in `corral completion bash`. */
-export type Completion = 'containers' | 'images' | 'signals' | 'files' | 'formats' | 'verbs' | 'shells' | 'none';
+export type Completion = 'containers' | 'processes' | 'images' | 'signals' | 'files' | 'formats' | 'verbs' | 'shells' | 'none';
 
 export interface FlagSpec {
   /** The long name, without the dashes. */
@@ -15,11 +15,15 @@ export interface FlagSpec {
   short?: string;
   /** Set when the flag takes a value: its placeholder in the usage (SECONDS). */
   value?: string;
+  /** With value: a switch that may also be given a value with =, as podman's --tls-verify=false; alone it is true. */
+  optionalValue?: boolean;
   /** Given more than once, each value counts (-e A=1 -e B=2). */
   multiple?: boolean;
   help: string;
   /** What the flag's value completes to. */
   complete?: Completion;
+  /** The values it takes, when they are a fixed few: refused otherwise by the verb, and offered by completion. */
+  choices?: string[];
 }
 
 /** A verb's words once parsed: flag values by long name, and the other words in order. */
@@ -63,6 +67,8 @@ export interface VerbSpec {
   flags: FlagSpec[];
   /** What its positional words complete to. */
   complete?: Completion;
+  /** Per position, when they differ (attach: a container, then one of its processes); past the end, `complete`. */
+  completeArgs?: Completion[];
   /** It changes something, so --read-only refuses it before anything is sent. */
   mutates: boolean;
   /** Fewest and most positional words; the parser refuses others. */

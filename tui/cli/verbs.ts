@@ -5,13 +5,13 @@
 // passed untouched) but are listed like the others.
 import { runBundle } from '../bundle.js';
 import { runCall } from '../call.js';
-import { runAttach, runExec } from '../terminal/commands.js';
 import { completionVerbs } from './completion.js';
 import { containerVerbs } from './containers.js';
 import { daemonVerbs } from './daemon.js';
 import { helpVerb } from './help.js';
 import { imageVerbs } from './images.js';
 import { observeVerbs } from './observe.js';
+import { processVerbs } from './processes.js';
 import { runVerbs } from './run.js';
 import { verb, type VerbSpec } from './spec.js';
 
@@ -28,32 +28,6 @@ const call = verb({
   run: (ctx, _p, raw) => runCall([...ctx.globalArgs, ...raw]),
 });
 
-// their own parsers (tui/terminal/commands.ts): everything after the container id is the command's
-const exec = verb({
-  name: 'exec',
-  group: 'Containers',
-  summary: "run a command in a running container; -t on a terminal, -i with this command's stdin; exits with the command's status",
-  args: '[-i] [-t] ID [--] CMD [ARGS...]',
-  mutates: true,
-  rawArgs: true,
-  flags: [
-    { name: 'interactive', short: 'i', help: "feed this command's stdin to it (a pipe, or the terminal with -t)" },
-    { name: 'tty', short: 't', help: 'run it on a terminal; Ctrl-P Ctrl-Q detaches and leaves it running' },
-  ],
-  run: (ctx, _p, raw) => runExec([...ctx.globalArgs, ...raw]),
-});
-
-const attach = verb({
-  name: 'attach',
-  group: 'Containers',
-  summary: "join a container's init (or PROCESS) on this terminal; Ctrl-P Ctrl-Q detaches",
-  args: '[--tail BYTES] ID [PROCESS]',
-  mutates: false,
-  rawArgs: true,
-  flags: [{ name: 'tail', value: 'BYTES', help: 'first show the last BYTES of its output' }],
-  run: (ctx, _p, raw) => runAttach([...ctx.globalArgs, ...raw]),
-});
-
 const bundle = verb({
   name: 'bundle create',
   group: 'Other',
@@ -65,12 +39,10 @@ const bundle = verb({
   run: (_ctx, _p, raw) => runBundle(['create', ...raw]),
 });
 
-const containers = [...containerVerbs, ...runVerbs, ...observeVerbs];
+const containers = [...containerVerbs, ...runVerbs, ...observeVerbs, ...processVerbs];
 
 export const VERBS: VerbSpec[] = [
-  ...byName(containers, ['ps', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'pause', 'unpause', 'rm', 'wait', 'inspect', 'logs', 'top', 'stats', 'update']),
-  exec,
-  attach,
+  ...byName(containers, ['ps', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'pause', 'unpause', 'rm', 'wait', 'inspect', 'logs', 'top', 'stats', 'update', 'exec', 'attach']),
   ...imageVerbs,
   ...daemonVerbs,
   call,

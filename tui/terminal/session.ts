@@ -6,6 +6,7 @@
 // corrald gone, a signal to this client. The caller gets how it ended; the
 // session never exits the program itself.
 import type { Client } from '../../shared/client.js';
+import { isCorralError } from '../../shared/errors.js';
 import { MAX_INPUT_BYTES, type NotificationOf } from '../../shared/api.js';
 import { DetachKeys } from './detach-keys.js';
 
@@ -150,7 +151,8 @@ function pumpInput(client: Client, o: SessionOptions, raw: boolean, forward: boo
       .then(
         () => undefined,
         (err: Error) => {
-          if (!stopped) finish({ reason: 'lost', message: `input failed: ${err.message}` });
+          // keys typed as the process exits find it gone: its end, with the exit status, is on its way
+          if (!stopped && !isCorralError(err, 'invalid_state')) finish({ reason: 'lost', message: `input failed: ${err.message}` });
         },
       )
       .finally(() => {
