@@ -51,7 +51,7 @@ const HOPS: HopSpec[] = [
   { hop: 'client:recv:container.wait', after: ['reply:container.wait'], party: 'socket', note: 'the reply written and across the socket' },
   { hop: 'client:send:container.delete', after: ['client:recv:container.wait'], party: 'socket', note: 'the client sends container.delete' },
   { hop: 'read:container.delete', after: ['client:send:container.delete'], party: 'socket', note: 'the request is read' },
-  { hop: 'runc.delete', after: ['read:container.delete'], party: 'runtime', note: '`runc delete`, run in the container's queue as soon as the exit was recorded, done' },
+  { hop: 'runc.delete', after: ['read:container.delete'], party: 'runtime', note: "`runc delete`, run in the container's queue as soon as the exit was recorded, done" },
   { hop: 'delete.done', after: ['runc.delete'], party: 'corrald', note: "the monitor's end awaited (polled from 1 ms, doubling to 10); both folders renamed aside and removed (an image's: umount(8) spawned)" },
   { hop: 'reply:container.delete', after: ['delete.done'], party: 'corrald', note: 'the event; the reply about to be written' },
   { hop: 'client:recv:container.delete', after: ['reply:container.delete'], party: 'socket', note: 'the reply written and across the socket' },
