@@ -20,6 +20,7 @@ import { readLog } from '../supervisor/logs.js';
 import { containerState, criResources, exitReason, matchesId, matchesLabels, nanos, sandboxState } from './convert.js';
 import { pauseBundle } from './pause.js';
 import type { ContainerRecordT, CriRecords, SandboxRecordT } from './records.js';
+import type { CriStreamServer } from './stream-server.js';
 
 /** The labels that make a corral container a CRI object, and say whose: `corral ps` and the TUI show them. */
 const CRI_KIND_LABEL = 'io.kubernetes.cri.kind';
@@ -91,6 +92,7 @@ export class CriRuntimeService {
     private readonly sup: Supervisor,
     private readonly records: CriRecords,
     private readonly log: Logger,
+    private readonly stream: CriStreamServer,
   ) {}
 
   version() {
@@ -500,6 +502,34 @@ export class CriRuntimeService {
     }
   }
 
+  /**
+   * Exec: the request is checked now (NOT_FOUND, FAILED_PRECONDITION,
+   * INVALID_ARGUMENT), and the command runs when the client connects to the
+   * URL answered (stream-session.ts).
+   */
+  exec(req: { container_id?: string; cmd?: string[]; tty?: boolean; stdin?: boolean; stdout?: boolean; stderr?: boolean }) {
+    const r = this.runningOrThrow(req.container_id ?? '', 'Exec');
+    if (!req.cmd?.length) throw new CorralError('invalid_params', 'Exec needs cmd');
+    return { url: this.stream.url({ kind: 'exec', containerId: r.id, cmd: req.cmd, ...streams('Exec', req) }) };
+  }
+
+  /** Attach: joins the container's init, its terminal or its stdin pipe when it has one (CreateContainer tty, stdin). */
+  attach(req: { container_id?: string; tty?: boolean; stdin?: boolean; stdout?: boolean; stderr?: boolean }) {
+    const r = this.runningOrThrow(req.container_id ?? '', 'Attach');
+    const init = this.sup.find(r.id).getProcess(INIT_PROCESS);
+    if (req.stdin && !init.spec.terminal && !init.stdin) {
+      throw errors.invalidState(`container ${r.id} was created without stdin or tty: nothing can reach its input; attach without stdin`);
+    }
+    return { url: this.stream.url({ kind: 'attach', containerId: r.id, stdinOnce: false, ...streams('Attach', req) }) };
+  }
+
+  private runningOrThrow(id: string, what: string): ContainerRecordT {
+    const r = this.containerOrThrow(id);
+    const state = this.corral(r.id)?.state;
+    if (state !== 'running') throw errors.invalidState(`${what}: container ${r.id} is ${state ?? 'gone'}, not running`);
+    return r;
+  }
+
   /** kubelet asks after rotating a container's log: conmon opens log_path anew (its ctl fifo, message 2). */
   async reopenContainerLog(req: { container_id?: string }) {
     const r = this.containerOrThrow(req.container_id ?? '');
@@ -508,6 +538,14 @@ export class CriRuntimeService {
     await reopenLog(this.sup.deps.layout.runtimeBundle(r.id, INIT_PROCESS));
     return {};
   }
+}
+
+/** The streams a client asked for, checked as kubelet's streaming server checks them. */
+function streams(what: string, req: { tty?: boolean; stdin?: boolean; stdout?: boolean; stderr?: boolean }) {
+  const o = { tty: !!req.tty, stdin: !!req.stdin, stdout: !!req.stdout, stderr: !!req.stderr };
+  if (o.tty && o.stderr) throw new CorralError('invalid_params', `${what}: tty and stderr cannot both be true (a terminal has one output)`);
+  if (!o.stdin && !o.stdout && !o.stderr) throw new CorralError('invalid_params', `${what}: one of stdin, stdout or stderr must be set`);
+  return o;
 }
 
 /** conmon's ctl fifo sits in its -b folder; a fifo whose reader is gone must not hang: opened non-blocking. */

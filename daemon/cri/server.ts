@@ -3,8 +3,10 @@
 // built at start from the vendored api.proto by @grpc/proto-loader. It maps
 // each RPC onto runtime-service.ts and image-service.ts and each CorralError
 // onto the status code kubelet expects (convert.ts); an RPC corral does not
-// serve answers UNIMPLEMENTED saying so. grpc-js is loaded only when the CRI
-// is on, so `--no-cri` costs nothing.
+// serve answers UNIMPLEMENTED saying so. Exec and Attach answer with URLs on
+// the streaming server (stream-server.ts), which starts and stops with it.
+// grpc-js and ws are loaded only when the CRI is on, so `--no-cri` costs
+// nothing.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -37,6 +39,8 @@ export function protoPath(): string {
 
 export interface CriServerOptions {
   socket: string;
+  /** Where the streaming server of Exec and Attach listens (port 0: the kernel's pick). */
+  stream: { host: string; port: number };
   group: string;
   sup: Supervisor;
   log: Logger;
@@ -57,7 +61,9 @@ export async function startCri(o: CriServerOptions): Promise<CriServer> {
   const records = new CriRecords(o.sup.deps.layout);
   const dropped = await records.load((id) => o.sup.has(id));
   if (dropped.length) o.log.info({ dropped }, 'CRI records whose container is gone were dropped');
-  const runtime = new CriRuntimeService(o.sup, records, o.log);
+  const { CriStreamServer } = await import('./stream-server.js');
+  const stream = await CriStreamServer.start({ ...o.stream, sup: o.sup, log: o.log });
+  const runtime = new CriRuntimeService(o.sup, records, o.log, stream);
   const images = new CriImageService(o.sup);
   const served: Record<string, Record<string, Unary>> = {
     RuntimeService: {
@@ -79,6 +85,8 @@ export async function startCri(o: CriServerOptions): Promise<CriServer> {
       UpdateContainerResources: (r) => runtime.updateContainerResources(r),
       ReopenContainerLog: (r) => runtime.reopenContainerLog(r),
       ExecSync: (r) => runtime.execSync(r),
+      Exec: (r) => runtime.exec(r),
+      Attach: (r) => runtime.attach(r),
     },
     ImageService: {
       ListImages: (r) => images.listImages(r),
@@ -95,18 +103,25 @@ export async function startCri(o: CriServerOptions): Promise<CriServer> {
   }
   await fsp.rm(o.socket, { force: true });
   await fsp.mkdir(path.dirname(o.socket), { recursive: true });
-  await new Promise<void>((resolve, reject) =>
-    server.bindAsync(`unix://${o.socket}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
-  );
+  try {
+    await new Promise<void>((resolve, reject) =>
+      server.bindAsync(`unix://${o.socket}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
+    );
+  } catch (err) {
+    await stream.close();
+    throw err;
+  }
   await fsp.chown(o.socket, 0, groupId(o.group));
   await fsp.chmod(o.socket, 0o660);
   o.log.info({ socket: o.socket }, 'CRI listening');
   return {
     runtime,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.tryShutdown(() => resolve());
-      }),
+      });
+      await stream.close();
+    },
   };
 }
 
