@@ -40,6 +40,8 @@ const ContainerRecord = z.object({
   logPath: z.string(),
   mounts: z.array(z.object({ containerPath: z.string(), hostPath: z.string(), readonly: z.boolean() })),
   createdAt: z.string(),
+  /** CreateContainer stdin_once: the first attach that ends closes the stdin pipe. */
+  stdinOnce: z.boolean().optional(),
 });
 export type ContainerRecordT = z.output<typeof ContainerRecord>;
 

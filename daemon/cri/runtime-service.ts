@@ -79,6 +79,7 @@ export interface ContainerConfig {
   log_path?: Str;
   tty?: boolean;
   stdin?: boolean;
+  stdin_once?: boolean;
   linux?: {
     resources?: Parameters<typeof criResources>[0];
     security_context?: { run_as_user?: { value?: string | number }; run_as_group?: { value?: string | number }; run_as_username?: Str; namespace_options?: NamespaceOption };
@@ -265,7 +266,6 @@ export class CriRuntimeService {
     const attempt = cfg.metadata?.attempt ?? 0;
     const taken = this.containersOf(s.id).find((c) => c.metadata.name === name && c.metadata.attempt === attempt);
     if (taken) throw errors.alreadyExists(`container ${name} (attempt ${attempt}) of pod sandbox ${s.id} as ${taken.id}`);
-    if (cfg.tty || cfg.stdin) throw new CorralError('invalid_params', 'CreateContainer with tty or stdin is not served yet: attach needs terminals');
     const resolved = this.sup.images.get(image);
     const id = newId();
     const logPath = s.logDirectory && cfg.log_path ? path.join(s.logDirectory, cfg.log_path) : '';
@@ -281,6 +281,7 @@ export class CriRuntimeService {
       annotations: cfg.annotations ?? {},
       logPath,
       mounts,
+      ...(cfg.stdin && cfg.stdin_once ? { stdinOnce: true } : {}),
       createdAt: new Date().toISOString(),
     };
     const sc = cfg.linux?.security_context;
@@ -305,6 +306,8 @@ export class CriRuntimeService {
           ...(cfg.working_dir ? { cwd: cfg.working_dir } : {}),
           ...(uid !== undefined ? { user: { uid: Number(uid), gid: Number(gid ?? 0) } } : {}),
           ...(criResources(cfg.linux?.resources) ? { resources: criResources(cfg.linux?.resources) } : {}),
+          // init on a terminal held by conmon, which Attach joins; without one, stdin is a pipe
+          ...(cfg.tty ? { terminal: true } : {}),
         },
         {
           overrides: {
@@ -316,6 +319,7 @@ export class CriRuntimeService {
             annotations: record.annotations,
           },
           ...(logPath ? { initLog: logPath } : {}),
+          ...(cfg.stdin && !cfg.tty ? { stdin: true } : {}),
         },
       );
     } catch (err) {
@@ -520,7 +524,7 @@ export class CriRuntimeService {
     if (req.stdin && !init.spec.terminal && !init.stdin) {
       throw errors.invalidState(`container ${r.id} was created without stdin or tty: nothing can reach its input; attach without stdin`);
     }
-    return { url: this.stream.url({ kind: 'attach', containerId: r.id, stdinOnce: false, ...streams('Attach', req) }) };
+    return { url: this.stream.url({ kind: 'attach', containerId: r.id, stdinOnce: r.stdinOnce === true, ...streams('Attach', req) }) };
   }
 
   private runningOrThrow(id: string, what: string): ContainerRecordT {

@@ -35,6 +35,8 @@ export interface CreateOptions {
   overrides: SpecOverrides;
   /** Where init's output goes instead of its folder's log (a CRI container's log_path); its folder must exist. */
   initLog?: string;
+  /** Init's stdin is a pipe fed through the attach socket (a CRI container's stdin without tty). */
+  stdin?: boolean;
 }
 
 const OWN_NAMES = new Set<string>(Object.values(CONTAINER_OWN_NAMES));
@@ -120,7 +122,7 @@ export class Container {
         await writeJsonAtomic(layout.imageConfigFile(id), spec, false);
         await c.mountRootfs();
       }
-      await c.launch(INIT_PROCESS, spec.process, runtimeConfig(spec, bundle), { logFile: o.initLog });
+      await c.launch(INIT_PROCESS, spec.process, runtimeConfig(spec, bundle), { logFile: o.initLog, stdin: o.stdin && !spec.process.terminal });
       c.runcStatus = 'created';
       return c;
     } catch (err) {
