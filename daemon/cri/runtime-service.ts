@@ -185,7 +185,11 @@ export class CriRuntimeService {
     return [...this.records.containers.values()].filter((c) => c.sandboxId === sandboxId);
   }
 
-  /** Kills the pod's containers, then its infra container; idempotent, and a pod unknown is no error (as containerd). */
+  /**
+   * Kills the pod's containers, then its infra container; idempotent, and a
+   * pod unknown is no error, as the CRI asks of a pod already reclaimed
+   * (containerd 1.6 answers NOT_FOUND instead; kubelet takes both).
+   */
   async stopPodSandbox(req: { pod_sandbox_id?: string }) {
     const s = this.findSandbox(req.pod_sandbox_id ?? '');
     if (!s) return {};

@@ -8,7 +8,7 @@ import * as loader from '@grpc/proto-loader';
 import { protoPath } from '../../daemon/cri/server.js';
 import type { Client } from '../../shared/client.js';
 import { startDaemon, type DaemonHandle } from './daemon.js';
-import { buildTestImages, scratch, startRegistry, type Registry } from './images.js';
+import { buildTestImages, scratch, startRegistry, type Registry, type TestImages } from './images.js';
 
 // the CRI's messages as proto-loader gives them: the tests read the fields they know
 type Rpc = (req?: Record<string, unknown>) => Promise<Record<string, any>>;
@@ -69,6 +69,7 @@ export function parseCriLog(text: string): { time: string; stream: string; tag: 
 export interface CriFixture {
   dir: string;
   reg: Registry;
+  images: TestImages;
   d: DaemonHandle;
   cri: CriClient;
   api: Client;
@@ -88,6 +89,7 @@ export async function criFixture(name: string): Promise<CriFixture> {
   return {
     dir,
     reg,
+    images: imgs,
     d,
     cri: criClient(path.join(d.state, 'cri.sock')),
     api: await d.client(),
