@@ -528,6 +528,9 @@ export class CriRuntimeService {
     if (req.stdin && !init.spec.terminal && !init.stdin) {
       throw errors.invalidState(`container ${r.id} was created without stdin or tty: nothing can reach its input; attach without stdin`);
     }
+    if (req.stdin && !init.spec.terminal && !this.sup.relays.has(r.id, INIT_PROCESS)) {
+      throw errors.invalidState(`the stdin of container ${r.id} is closed: by stdin_once after its first attach, or when the corrald that started it stopped; attach without stdin`);
+    }
     return { url: this.stream.url({ kind: 'attach', containerId: r.id, stdinOnce: r.stdinOnce === true, ...streams('Attach', req) }) };
   }
 

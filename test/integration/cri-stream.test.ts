@@ -4,13 +4,15 @@
 // kubectl do) drives it: a shell on a terminal (prompt, a command typed,
 // resize seen by `stty size`, the exit code on channel 3), a command without
 // one (stdout and stderr apart, stdin closed by v5's close channel), Attach
-// to a container created with tty or with stdin, one-time tokens, a reader
-// that does not read being cut off, and the errors of the RPCs.
+// to a container created with tty (and again after a SIGKILL of corrald: the
+// shell lives in conmon) or with stdin, one-time tokens, a reader that does
+// not read being cut off, and the errors of the RPCs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
+import path from 'node:path';
 import { until, type DaemonHandle } from '../helpers/daemon.js';
-import { criFixture, grpcCode, type CriClient, type CriFixture } from '../helpers/cri.js';
+import { criClient, criFixture, grpcCode, type CriClient, type CriFixture } from '../helpers/cri.js';
 import { StreamClient } from '../helpers/cri-stream.js';
 import { GrpcCode } from '../../daemon/cri/convert.js';
 import type { Client } from '../../shared/client.js';
@@ -137,9 +139,21 @@ test('Attach to a container created with tty, and to one with stdin and stdin_on
   a.resize(90, 20);
   a.send(0, 'busybox stty size; echo attached-$((1+1))\r');
   await a.waitFor(1, /20 90\r\nattached-2/, from);
-  a.send(0, 'exit 4\r');
+  a.send(0, 'kept=$$\r');
+
+  // the terminal lives in conmon: a SIGKILL of corrald ends the stream, not the shell
+  cri.close();
+  await d.kill9();
+  await a.done;
+  await d.restart();
+  cri = criClient(path.join(d.state, 'cri.sock'));
+  api = await d.client();
+  const b = await StreamClient.open((await cri.runtime.Attach({ container_id: tty, tty: true, stdin: true, stdout: true })).url);
+  b.send(0, 'echo again-$kept\r');
+  await b.waitFor(1, /again-1\r\n/);
+  b.send(0, 'exit 4\r');
   // an attach ends with the container, and with Success: the exit code is the container's status
-  assert.deepEqual(await a.status(), { metadata: {}, status: 'Success' });
+  assert.deepEqual(await b.status(), { metadata: {}, status: 'Success' });
   await until(async () => (await cri.runtime.ContainerStatus({ container_id: tty })).status.state === 'CONTAINER_EXITED', 'the shell to exit');
   assert.equal((await cri.runtime.ContainerStatus({ container_id: tty })).status.exit_code, 4);
   assert.equal(await grpcCode(cri.runtime.Attach({ container_id: tty, stdout: true })), GrpcCode.FAILED_PRECONDITION, 'no attach to an exited container');
@@ -151,6 +165,8 @@ test('Attach to a container created with tty, and to one with stdin and stdin_on
   await p.waitFor(1, /got one\n/);
   // stdin_once: the first attach that ends closes the container's stdin
   p.ws.close();
+  await p.done;
+  assert.equal(await grpcCode(cri.runtime.Attach({ container_id: piped, stdin: true, stdout: true })), GrpcCode.FAILED_PRECONDITION, 'stdin closed by stdin_once');
   await until(async () => (await cri.runtime.ContainerStatus({ container_id: piped })).status.state === 'CONTAINER_EXITED', 'the end of stdin to end the container');
   const logged = await api.request('process.logs', { id: piped });
   assert.deepEqual(logged.lines.map((l) => l.text), ['got one', 'stdin-closed']);
