@@ -1,11 +1,14 @@
 // The CRI's RuntimeService on top of the supervisor: a pod sandbox is an
 // infra container (pause.ts) holding the pod's network, IPC and UTS
 // namespaces, a CRI container is a corral container made from an image that
-// joins them; both are listed, recovered and evented like any other corral
-// container, with labels naming pod and namespace, and records.ts keeps what
-// only the CRI says of them. Every call goes through the supervisor, so the
-// one-writer-per-container queue, the state table and the crash guarantees
-// hold for Kubernetes as they do for the JSON-RPC API.
+// joins them (its init on a terminal with tty, on a stdin pipe with stdin);
+// both are listed, recovered and evented like any other corral container,
+// with labels naming pod and namespace, and records.ts keeps what only the
+// CRI says of them. Exec and Attach check their request here and answer a URL
+// on the streaming server (stream-server.ts), which serves the stream. Every
+// call goes through the supervisor, so the one-writer-per-container queue,
+// the state table and the crash guarantees hold for Kubernetes as they do for
+// the JSON-RPC API.
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';

@@ -89,6 +89,8 @@ export class CriStreamServer {
   /** Stops listening and ends every stream; the processes of execs are cleaned up by their sessions. */
   close(): Promise<void> {
     for (const ws of this.sockets) ws.terminate();
+    // an idle keep-alive connection (a refused plain GET) would hold close() for its timeout
+    this.http.closeAllConnections();
     return new Promise((resolve) => this.http.close(() => resolve()));
   }
 }
