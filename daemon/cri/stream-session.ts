@@ -7,7 +7,8 @@
 // (remotecommand.ts). Back-pressure both ways: a client that does not read
 // is cut off once SUBSCRIBER_BACKLOG_BYTES are waiting for it, as a slow
 // process.attach subscriber is, and a client that types faster than the
-// process reads stops being read from until its input has drained.
+// process reads stops being read from until its input has drained (pinged
+// meanwhile, so that its leaving is still seen).
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type WebSocket from 'ws';
@@ -30,6 +31,11 @@ export type StreamRequest = ({ kind: 'exec'; cmd: string[] } & Streams) | ({ kin
 
 /** Input read from the client and not yet taken by the process, past which the client is no longer read. */
 const MAX_PENDING_INPUT_BYTES = 4 * MAX_INPUT_BYTES;
+/**
+ * While a client is not read from, a ping this often: a socket not read
+ * never sees its client leave, and a write to a client that has gone fails.
+ */
+const PAUSED_PROBE_MS = 2_000;
 /** How long an abandoned exec is given to die after SIGKILL before its deletion is attempted anyway. */
 const KILL_WAIT_MS = 10_000;
 
@@ -48,6 +54,7 @@ export class StreamSession {
   /** Client messages, handled one after the other once the process runs. */
   private chain: Promise<void> = Promise.resolve();
   private pendingInput = 0;
+  private probe: NodeJS.Timeout | undefined;
   /** The end status was sent, or the client has gone: nothing more is sent. */
   private done = false;
   private cleaned: Promise<void> | undefined;
@@ -81,6 +88,7 @@ export class StreamSession {
     this.ws.on('message', (data: Buffer) => this.received(data));
     this.ws.on('close', () => {
       this.done = true;
+      clearInterval(this.probe);
       void this.cleanup();
     });
     this.ws.on('error', (err) => this.log.debug({ err, id: this.req.containerId }, 'CRI stream: websocket error'));
@@ -156,13 +164,19 @@ export class StreamSession {
 
   private received(msg: Buffer): void {
     this.pendingInput += msg.length;
-    if (this.pendingInput > MAX_PENDING_INPUT_BYTES) this.ws.pause();
+    if (this.pendingInput > MAX_PENDING_INPUT_BYTES && !this.ws.isPaused) {
+      this.ws.pause();
+      this.probe = setInterval(() => this.ws.ping(), PAUSED_PROBE_MS);
+    }
     this.chain = this.chain
       .then(() => this.handle(msg))
       .catch((err: unknown) => this.log.debug({ err, id: this.req.containerId }, 'CRI stream: client message not delivered'))
       .finally(() => {
         this.pendingInput -= msg.length;
-        if (this.ws.isPaused && this.pendingInput <= MAX_PENDING_INPUT_BYTES / 2) this.ws.resume();
+        if (this.ws.isPaused && this.pendingInput <= MAX_PENDING_INPUT_BYTES / 2) {
+          clearInterval(this.probe);
+          this.ws.resume();
+        }
       });
   }
 

@@ -199,6 +199,24 @@ test('a reader that does not read is cut off, and corrald does not hold what it 
   assert.match(st.message ?? '', /did not read its output/);
 });
 
+test('a client that types faster than the process reads is no longer read from: corrald does not hold its input', async (t) => {
+  const rssOf = async () => Number(/VmRSS:\s+(\d+)/.exec(await fsp.readFile(`/proc/${d.proc.pid}/status`, 'utf8'))![1]) * 1024;
+  const before = await rssOf();
+  // a process that never reads its stdin
+  const { url } = await cri.runtime.Exec({ container_id: sleeper, cmd: ['sleep', '1000'], stdin: true, stdout: true });
+  const s = await StreamClient.open(url);
+  const piece = Buffer.alloc(32 * 1024, 'x');
+  for (let i = 0; i < 64 * 32; i++) s.send(0, piece);
+  // what corrald does not take stays in the client's socket
+  await until(() => s.ws.bufferedAmount > 32 * 1024 * 1024, 'the client to hold most of the 64 MiB', 30_000);
+  const grown = (await rssOf()) - before;
+  t.diagnostic(`corrald grew by ${(grown / 1048576).toFixed(1)} MiB while the client holds ${(s.ws.bufferedAmount / 1048576).toFixed(1)} MiB of 64 MiB sent`);
+  assert.ok(grown < 32 * 1024 * 1024, `corrald grew by ${grown} bytes`);
+  // a client not read from is still seen to leave: its exec is killed and deleted
+  s.ws.terminate();
+  await until(async () => (await execs(sleeper)).length === 0, 'the abandoned exec to be deleted', 20_000);
+});
+
 test('the RPCs refuse before any stream: NOT_FOUND, FAILED_PRECONDITION, INVALID_ARGUMENT; the server refuses what is not its protocol', async () => {
   assert.equal(await grpcCode(cri.runtime.Exec({ container_id: 'nope', cmd: ['true'], stdout: true })), GrpcCode.NOT_FOUND);
   assert.equal(await grpcCode(cri.runtime.Attach({ container_id: 'nope', stdout: true })), GrpcCode.NOT_FOUND);
