@@ -5,6 +5,9 @@
 // figures every tool gets (./measure.ts), corral alone has the API figures
 // (container.list latency with many records, daemon.version throughput) and
 // the recovery time of a restarted corrald with containers on disk.
+// Given the bench image's archive, it imports it (image.import) and runs the
+// same container from the image as well as from the bundle. With `trace`,
+// corrald writes its per-hop trace (daemon/trace.ts) there, for ./profile.ts.
 // CORRAL_BENCH_NODE_ARGS passes node flags to corrald (e.g. "--cpu-prof
 // --cpu-prof-dir=/tmp/p" to profile it, or a heap flag to try its effect on RSS).
 import fs from 'node:fs';
@@ -16,6 +19,7 @@ import { launchCorrald, type Launched } from '../shared/ready.js';
 import { all, checkInterrupted, interruption, now, pool, run, since, waitExit } from './exec.js';
 import { findPids } from './memory.js';
 import { median, summarize } from './stats.js';
+import { IMAGE_REF } from './image.js';
 import type { ApiResult, RecoveryResult, Subject } from './types.js';
 
 const TOP = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -36,6 +40,8 @@ const LIST_BUDGET_MS = 30_000;
 const LIST_WARMUP = 3;
 /** daemon.version throughput is the median of this many rounds: one burst of other work on the machine then moves one round, not the figure. */
 const RPS_ROUNDS = 3;
+/** image.import of the few-MiB bench archive: skopeo and umoci, seconds on a loaded machine. */
+const IMPORT_TIMEOUT_MS = 120_000;
 
 export interface Bundles {
   echo: string;
@@ -43,15 +49,30 @@ export interface Bundles {
   exitZero: string;
 }
 
+export interface CorralOptions {
+  /** The bench image (./image.ts): imported, and run from as well as from the bundle. */
+  imageArchive?: string;
+  /** corrald's per-hop trace file (CORRAL_TRACE). */
+  trace?: string;
+}
+
 export interface CorralSubject extends Subject {
-  /** Restart corrald with the containers now on disk and time its first answer. */
-  recover(containers: number): Promise<RecoveryResult>;
+  root: string;
+  state: string;
+  socket: string;
+  /** The connection to the corrald now running. */
+  client(): Client;
+  /** The ref containers are made from (the bench image, imported), or null and why not. */
+  imageRef: string | null;
+  noImage: string | null;
+  /** Restart corrald with the containers now on disk and time its first answer; KILL: SIGKILL it first instead of SIGTERM. */
+  recover(containers: number, kill?: boolean): Promise<RecoveryResult>;
   measureApi(opts: { records: number[]; connections: number[]; seconds: number; idFor: (i: number) => string }): Promise<ApiResult>;
 }
 
-export async function corralSubject(work: string, bundles: Bundles, log: (line: string) => void): Promise<CorralSubject> {
+export async function corralSubject(work: string, bundles: Bundles, log: (line: string) => void, opts: CorralOptions = {}, name = 'corral'): Promise<CorralSubject> {
   if (!fs.existsSync(DAEMON_MAIN)) throw new Error(`${DAEMON_MAIN} is missing: the daemon is not built (npm run build)`);
-  const dir = path.join(work, 'corral');
+  const dir = path.join(work, name);
   const root = path.join(dir, 'root');
   const state = path.join(dir, 'state');
   const socket = path.join(state, 'corrald.sock');
@@ -67,7 +88,7 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
     const fd = fs.openSync(logPath, 'a');
     // extra node flags for an experiment go through NODE_OPTIONS; the file's own first line stays in force
     const extra = process.env.CORRAL_BENCH_NODE_ARGS;
-    const env = extra ? { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${extra}`.trim() } : process.env;
+    const env = { ...process.env, ...(extra ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${extra}`.trim() } : {}), ...(opts.trace ? { CORRAL_TRACE: opts.trace } : {}) };
     const launched = launchCorrald(DAEMON_MAIN, ['--root', root, '--state', state, '--log-level', 'warn'], { stdio: ['ignore', fd, fd], detached: true, env }, () => `see ${logPath}: ${tail(logPath)}`);
     fs.closeSync(fd);
     daemon = launched.child;
@@ -78,11 +99,11 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
   /** Connects once the corrald just spawned answers as itself (not a crashed one's leftover socket). */
   const connectWhenUp = (): Promise<Client> => ready!(socket, READY_TIMEOUT_MS, CONNECT_POLL_MS);
 
-  const stopDaemon = async () => {
+  const stopDaemon = async (signal: NodeJS.Signals = 'SIGTERM') => {
     client?.close();
     client = null;
     if (daemon) {
-      daemon.kill('SIGTERM');
+      daemon.kill(signal);
       await waitExit(daemon, STOP_DAEMON_TIMEOUT_MS);
       daemon = null;
     }
@@ -93,8 +114,8 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
     return client;
   };
 
-  const runOnce = async (id: string, bundle: string) => {
-    await c().request('container.create', { id, bundle, start: true }, { timeoutMs: CALL_TIMEOUT_MS });
+  const runOnce = async (id: string, from: { bundle: string } | { image: string; args: string[] }) => {
+    await c().request('container.create', { id, ...from, start: true }, { timeoutMs: CALL_TIMEOUT_MS });
     const exit = await c().request('container.wait', { id, timeoutMs: WAIT_TIMEOUT_MS }, { timeoutMs: WAIT_TIMEOUT_MS + 5000 });
     if (exit.exitStatus !== 0) throw new Error(`container ${id} exited ${exit.exitStatus}`);
   };
@@ -134,21 +155,51 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
     const v = await client.request('daemon.version', {}, { timeoutMs: CALL_TIMEOUT_MS });
     const version = `corral ${v.version} (api ${v.apiVersion})`;
     log(`corrald up: ${version}, runtime ${v.runtime?.version ?? '?'}, monitor ${v.monitor?.version ?? '?'}`);
+    let imageRef: string | null = null;
+    /** Why there is no image to run from, for the figures that need one. */
+    let noImage: string | null = opts.imageArchive ? null : 'no bench image was given';
+    if (opts.imageArchive) {
+      try {
+        await client.request('image.import', { path: opts.imageArchive, format: 'oci-archive', ref: IMAGE_REF }, { timeoutMs: IMPORT_TIMEOUT_MS });
+        imageRef = IMAGE_REF;
+      } catch (err) {
+        noImage = `image.import of the bench image failed: ${err instanceof Error ? err.message : String(err)}`;
+        log(`corral: ${noImage}`);
+      }
+    }
+    const fromImage = (args: string[]) => ({ image: imageRef!, args });
 
     const subject: CorralSubject = {
       name: 'corral',
       version,
+      root,
+      state,
+      socket,
+      client: c,
+      imageRef,
+      noImage,
       notes: [
-        'corrald from dist/ with its own --root and --state, --log-level warn; "socat per call" is one `socat - UNIX-CONNECT:` per request, three per run (create with start, wait, delete)',
+        'corrald from dist/ with its own --root and --state, --log-level warn; "socat per call" is one `socat - UNIX-CONNECT:` per request, three per run (create with start, wait, delete); "from image": container.create {image, args: [/bin/echo, hi], start: true} of the bench image, imported once with image.import (an overlay over its unpacked tree)',
       ],
       runToExit: [
         {
           label: 'socket client',
           async run(id) {
-            await runOnce(id, bundles.echo);
+            await runOnce(id, { bundle: bundles.echo });
             await c().request('container.delete', { id }, { timeoutMs: CALL_TIMEOUT_MS });
           },
         },
+        ...(imageRef
+          ? [
+              {
+                label: 'from image',
+                async run(id: string) {
+                  await runOnce(id, fromImage(['/bin/echo', 'hi']));
+                  await c().request('container.delete', { id }, { timeoutMs: CALL_TIMEOUT_MS });
+                },
+              },
+            ]
+          : []),
         {
           label: 'socat per call',
           async run(id) {
@@ -182,8 +233,8 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
       },
       close,
 
-      async recover(containers) {
-        await stopDaemon();
+      async recover(containers, kill = false) {
+        await stopDaemon(kill ? 'SIGKILL' : 'SIGTERM');
         const t0 = now();
         spawnCorrald();
         client = await connectWhenUp();
@@ -191,7 +242,8 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
         const list = await client.request('container.list', {}, { timeoutMs: CALL_TIMEOUT_MS });
         const firstAnswerMs = since(t0);
         const r = (x: number) => Math.round(x * 10) / 10;
-        return { containers, connectMs: r(connectMs), firstAnswerMs: r(firstAnswerMs), listed: list.containers.length };
+        const running = list.containers.filter((ct) => ct.state === 'running').length;
+        return { containers, connectMs: r(connectMs), firstAnswerMs: r(firstAnswerMs), listed: list.containers.length, running };
       },
 
       async measureApi({ records, connections, seconds, idFor }) {
@@ -202,7 +254,7 @@ export async function corralSubject(work: string, bundles: Bundles, log: (line: 
             // stopped containers: a record and an exit file each, no process left running
             const fresh = Array.from({ length: target - made.length }, (_, i) => idFor(made.length + i));
             await pool(fresh, RECORD_CONCURRENCY, async (id) => {
-              await runOnce(id, bundles.exitZero);
+              await runOnce(id, { bundle: bundles.exitZero });
               made.push(id);
             });
             for (let i = 0; i < LIST_WARMUP; i++) await c().request('container.list', {}, { timeoutMs: CALL_TIMEOUT_MS });

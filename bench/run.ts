@@ -1,12 +1,14 @@
 // `npm run bench`: measures corral against bare runc, containerd and podman
 // on this machine in one run and writes the raw figures to
-// bench/results/latest.json and the table to bench/results/latest.md
-// (bench/results/README.md, the summary, is written by hand).
-// `--quick` measures corral and bare runc only, with N of 1-3, for the test
-// that keeps this script from rotting; it writes to --out (default: the
-// system's temporary folder), never over the committed results. Everything
-// the run starts lives under one temporary folder and is cleaned up in a
-// finally block, also on SIGINT/SIGTERM.
+// bench/results/latest.json, the table to bench/results/latest.md, the scale
+// chart to bench/results/latest-scale.svg and the per-hop table into
+// bench/results/profile.md (bench/results/README.md, the summary, is written
+// by hand). `--quick` measures corral and bare runc only, with N of 1-3, for
+// the test that keeps this script from rotting; `--only` picks tools and/or
+// phases (`--only scale` runs the long scale phase alone). Both write to --out
+// (default: the system's temporary folder), never over the committed results.
+// Everything the run starts lives under one temporary folder and is cleaned up
+// in a finally block, also on SIGINT/SIGTERM.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,54 +17,99 @@ import { fileURLToPath } from 'node:url';
 import { createBundle } from '../shared/bundle.js';
 import { corralSubject, type CorralSubject } from './corral.js';
 import { buildOciArchive } from './image.js';
+import { corralDisk, measureDisk, measurePull } from './images.js';
+import { measureProfiles, writeProfileSection } from './profile.js';
+import { measureScale } from './scale.js';
+import { scaleChart } from './chart.js';
 import { ensurePackages, PEER_PACKAGES } from './install.js';
 import { checkInterrupted, interruption } from './exec.js';
 import { errorText, measureConcurrent, measureMemory, measureRunToExit } from './measure.js';
 import { containerdSubject, NAMESPACE as CONTAINERD_NAMESPACE } from './peers/containerd.js';
 import { podmanSubject, CGROUP_PARENT as PODMAN_CGROUP_PARENT } from './peers/podman.js';
-import { runcSubject } from './peers/runc.js';
+import { runcSubject, type RuncSubject } from './peers/runc.js';
 import { procMemory } from './memory.js';
 import { markdown } from './report.js';
 import { rmdirCgroups, sweep } from './sweep.js';
-import { TOOLS, type Params, type Results, type Subject, type ToolName, type ToolResult } from './types.js';
+import { isMeasured, PHASES, TOOLS, type Phase, type Params, type Results, type Subject, type ToolName, type ToolResult } from './types.js';
 
 const TOP = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
-const FULL: Params = { runs: 50, concurrent: 50, memoryContainers: 100, listRecords: [100, 1000], rpsConnections: [1, 32], rpsSeconds: 3, recoveryContainers: 100 };
+const FULL: Params = {
+  runs: 50,
+  concurrent: 50,
+  memoryContainers: 100,
+  listRecords: [100, 1000],
+  rpsConnections: [1, 32],
+  rpsSeconds: 3,
+  recoveryContainers: 100,
+  diskContainers: 50,
+  pullRounds: 7,
+  profileRuns: 30,
+  scaleLevels: [10, 100, 1000],
+};
 // N of 1-3 and fractions of a second: the point is that every code path runs, not the figures
-const QUICK: Params = { runs: 2, concurrent: 3, memoryContainers: 3, listRecords: [3, 10], rpsConnections: [1, 32], rpsSeconds: 0.2, recoveryContainers: 3 };
+const QUICK: Params = {
+  runs: 2,
+  concurrent: 3,
+  memoryContainers: 3,
+  listRecords: [3, 10],
+  rpsConnections: [1, 32],
+  rpsSeconds: 0.2,
+  recoveryContainers: 3,
+  diskContainers: 3,
+  pullRounds: 1,
+  profileRuns: 2,
+  scaleLevels: [2, 4],
+};
+/** Phases that compare every tool; the others are corral's own. */
+const SHARED_PHASES: Phase[] = ['run', 'concurrent', 'memory', 'images'];
 
 function parseArgs(argv: string[]) {
   let quick = false;
   let out: string | null = null;
-  let only: ToolName[] = TOOLS;
+  const onlyTools: ToolName[] = [];
+  const onlyPhases: Phase[] = [];
+  let partial = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') quick = true;
     else if (a === '--out') out = argv[++i] ?? null;
-    else if (a === '--only') only = (argv[++i] ?? '').split(',').filter((t): t is ToolName => (TOOLS as string[]).includes(t));
-    else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench [-- --quick] [--out FILE.json] [--only corral,runc,containerd,podman]\n');
+    else if (a === '--only') {
+      partial = true;
+      for (const w of (argv[++i] ?? '').split(',').filter(Boolean)) {
+        if ((TOOLS as string[]).includes(w)) onlyTools.push(w as ToolName);
+        else if ((PHASES as string[]).includes(w)) onlyPhases.push(w as Phase);
+        else {
+          process.stderr.write(`bench: --only takes tools (${TOOLS.join(', ')}) and phases (${PHASES.join(', ')}), not ${w}\n`);
+          process.exit(2);
+        }
+      }
+    } else if (a === '--help' || a === '-h') {
+      process.stdout.write(`usage: npm run bench [-- --quick] [--out FILE.json] [--only TOOL|PHASE,...]\n  tools: ${TOOLS.join(', ')}; phases: ${PHASES.join(', ')}\n`);
       process.exit(0);
     } else {
       process.stderr.write(`bench: unknown argument ${a}\n`);
       process.exit(2);
     }
   }
-  const defaultOut = quick ? path.join(os.tmpdir(), 'corral-bench-quick.json') : path.join(TOP, 'bench/results/latest.json');
-  return { quick, only, out: path.resolve(out ?? defaultOut) };
+  const phases = onlyPhases.length ? onlyPhases : PHASES;
+  // corral's own phases alone (e.g. --only scale) need no peer
+  const tools = onlyTools.length ? onlyTools : phases.some((p) => SHARED_PHASES.includes(p)) ? TOOLS : (['corral'] as ToolName[]);
+  const mode: Results['mode'] = quick ? 'quick' : partial ? 'partial' : 'full';
+  const defaultOut = mode === 'full' ? path.join(TOP, 'bench/results/latest.json') : path.join(os.tmpdir(), `corral-bench-${mode}.json`);
+  return { mode, only: tools, phases, out: path.resolve(out ?? defaultOut), committed: mode === 'full' && out === null };
 }
 
 const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
 function emptyTool(reason: string): ToolResult {
   const s = { skipped: reason };
-  return { version: null, runToExit: {}, concurrent: s, memory: s, api: s, recovery: s };
+  return { version: null, runToExit: {}, concurrent: s, memory: s, api: s, recovery: s, disk: s, pull: s };
 }
 
 function failTool(t: ToolResult, reason: string): void {
   const f = { failed: reason };
-  Object.assign(t, { concurrent: f, memory: f, api: f, recovery: f });
+  Object.assign(t, { concurrent: f, memory: f, api: f, recovery: f, disk: f, pull: f });
   t.runToExit = { all: f };
 }
 
@@ -79,7 +126,8 @@ function writeAtomic(file: string, text: string): void {
 }
 
 async function main(): Promise<number> {
-  const { quick, only, out } = parseArgs(process.argv.slice(2));
+  const { mode, only, phases, out, committed } = parseArgs(process.argv.slice(2));
+  const quick = mode === 'quick';
   if (process.getuid?.() !== 0) {
     log('run as root: runc, conmon and the peers need it');
     return 1;
@@ -89,18 +137,23 @@ async function main(): Promise<number> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'corral-bench-'));
   const tag = crypto.randomBytes(3).toString('hex');
   const id = (what: string, i: number) => `cb${tag}-${what}-${i}`;
-  log(`${quick ? 'quick' : 'full'} run in ${work}`);
+  log(`${mode} run in ${work}: ${only.join(', ')}; phases ${phases.join(', ')}`);
 
   const tools = Object.fromEntries(TOOLS.map((t) => [t, emptyTool('not measured')])) as Record<ToolName, ToolResult>;
+  const notMeasured = (p: Phase) => ({ skipped: phases.includes(p) ? 'not measured' : `left out with --only` });
   const results: Results = {
-    schema: 1,
-    mode: quick ? 'quick' : 'full',
+    schema: 2,
+    mode,
+    phases,
     date: new Date().toISOString(),
     durationSeconds: 0,
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown', memoryBytes: os.totalmem(), kernel: os.release(), node: process.version, cgroup: cgroupMode() },
     loadAverage: { start: os.loadavg()[0], end: NaN },
     params,
     tools,
+    profile: notMeasured('profile'),
+    profileImage: notMeasured('profile'),
+    scale: notMeasured('scale'),
   };
   const subjects: Subject[] = [];
   let corral: CorralSubject | null = null;
@@ -118,7 +171,7 @@ async function main(): Promise<number> {
   // the sweep removes the work folder; a corral failure is worth its daemon's log
   const keepCorralLog = () => {
     const c = tools.corral;
-    const failed = [c.concurrent, c.memory, c.api, c.recovery, ...Object.values(c.runToExit)].some((o) => 'failed' in o);
+    const failed = [c.concurrent, c.memory, c.api, c.recovery, c.disk, c.pull, results.profile, results.profileImage, results.scale, ...Object.values(c.runToExit)].some((o) => 'failed' in o);
     const src = path.join(work, 'corral/corrald.log');
     if (interruption.signal.aborted || !failed || !fs.existsSync(src)) return;
     const dst = path.join(os.tmpdir(), `corral-bench-${tag}-corrald.log`);
@@ -166,21 +219,22 @@ async function main(): Promise<number> {
         return null;
       }
     };
-    corral = (await bringUp('corral', () => corralSubject(work, bundles, log))) as CorralSubject | null;
-    await bringUp('runc', () => runcSubject(work, bundles.echo));
+    // the one image every tool runs from (corral also from the bundle): built before any tool comes up
+    let archive = '';
+    let noImage: string | null = null;
+    try {
+      archive = await buildOciArchive(bundles.echo, work);
+    } catch (err) {
+      noImage = `the bench image could not be built: ${errorText(err)}`;
+    }
+    corral = (await bringUp('corral', () => corralSubject(work, bundles, log, archive ? { imageArchive: archive } : {}))) as CorralSubject | null;
+    const runc = (await bringUp('runc', () => runcSubject(work, bundles.echo))) as RuncSubject | null;
     if (quick) {
       const why = '--quick measures corral and bare runc only';
       tools.containerd = emptyTool(why);
       tools.podman = emptyTool(why);
     } else {
       const usable = await ensurePackages(PEER_PACKAGES.filter((p) => only.includes(p.name as ToolName)), log);
-      let archive = '';
-      let noImage: string | null = null;
-      try {
-        archive = await buildOciArchive(bundles.echo, work);
-      } catch (err) {
-        noImage = `the bench image could not be built: ${errorText(err)}`;
-      }
       for (const [name, make] of [
         ['containerd', () => containerdSubject(work, archive)],
         ['podman', () => podmanSubject(work, archive)],
@@ -193,16 +247,26 @@ async function main(): Promise<number> {
     for (const t of TOOLS) {
       if (!subjects.some((s) => s.name === t)) continue;
       // sections a tool does not have are not applicable, rather than not measured
-      if (t !== 'corral') tools[t].api = tools[t].recovery = { skipped: 'not applicable: corral only' };
-      if (t === 'runc') tools[t].concurrent = tools[t].memory = { skipped: 'not applicable: bare runc has no detached lifecycle or monitor' };
+      if (t !== 'corral') tools[t].api = tools[t].recovery = tools[t].pull = { skipped: 'not applicable: corral only' };
+      if (t === 'runc') tools[t].concurrent = tools[t].memory = tools[t].disk = { skipped: 'not applicable: bare runc has no detached lifecycle or monitor' };
+      for (const p of SHARED_PHASES.filter((x) => !phases.includes(x))) {
+        const left = { skipped: 'left out with --only' };
+        if (p === 'run') tools[t].runToExit = { all: left };
+        if (p === 'concurrent') tools[t].concurrent = left;
+        if (p === 'memory') tools[t].memory = t === 'corral' ? (tools[t].recovery = left) : left;
+        if (p === 'images') tools[t].disk = t === 'corral' ? (tools[t].pull = left) : left;
+      }
+      if (!phases.includes('api') && t === 'corral') tools[t].api = { skipped: 'left out with --only' };
     }
 
-    checkInterrupted();
-    log(`run-to-exit: ${params.runs} runs each, round-robin over ${subjects.map((s) => s.name).join(', ')}`);
-    const rte = await measureRunToExit(subjects, params.runs, id, log);
-    for (const [s, rec] of rte) tools[s.name].runToExit = rec;
+    if (phases.includes('run')) {
+      checkInterrupted();
+      log(`run-to-exit: ${params.runs} runs each, round-robin over ${subjects.map((s) => s.name).join(', ')}`);
+      const rte = await measureRunToExit(subjects, params.runs, id, log);
+      for (const [s, rec] of rte) tools[s.name].runToExit = rec;
+    }
 
-    for (const s of subjects) {
+    for (const s of phases.includes('concurrent') ? subjects : []) {
       if (!s.lifecycle) continue;
       checkInterrupted();
       log(`${s.name}: ${params.concurrent} concurrent long-running containers`);
@@ -216,7 +280,7 @@ async function main(): Promise<number> {
       }
     }
 
-    for (const s of subjects) {
+    for (const s of phases.includes('memory') ? subjects : []) {
       if (!s.lifecycle) continue;
       checkInterrupted();
       log(`${s.name}: memory with ${params.memoryContainers} running`);
@@ -244,7 +308,7 @@ async function main(): Promise<number> {
       }
     }
 
-    if (corral) {
+    if (corral && phases.includes('api')) {
       checkInterrupted();
       log('corral: API figures');
       try {
@@ -259,6 +323,80 @@ async function main(): Promise<number> {
         log(`corral api: ${errorText(err)}`);
       }
     }
+
+    if (phases.includes('images')) {
+      for (const s of subjects) {
+        if (!s.lifecycle) continue;
+        checkInterrupted();
+        const n = params.diskContainers;
+        const ids = Array.from({ length: n }, (_, i) => id(`${s.name}-d`, i));
+        log(`${s.name}: disk added by ${n} containers of the bench image`);
+        try {
+          if (s === corral) {
+            if (!corral.imageRef) throw new Error(corral.noImage ?? 'no image');
+            tools.corral.disk = await corralDisk(corral, ids);
+          } else {
+            tools[s.name].disk = await measureDisk(s.lifecycle, (i) => s.lifecycle!.start(i), ids, s.diskDirs ?? []);
+          }
+          log(`${s.name}: disk ${JSON.stringify(tools[s.name].disk)}`);
+        } catch (err) {
+          tools[s.name].disk = { failed: errorText(err) };
+          log(`${s.name} disk: ${errorText(err)}`);
+        }
+      }
+      if (corral) {
+        checkInterrupted();
+        log(`corral: pull through a local registry against skopeo copy, ${params.pullRounds} rounds`);
+        try {
+          if (!archive) throw new Error(noImage ?? 'no image');
+          tools.corral.pull = await measurePull(corral, archive, work, params.pullRounds);
+          log(`corral pull: ${JSON.stringify(tools.corral.pull)}`);
+        } catch (err) {
+          tools.corral.pull = { failed: errorText(err) };
+          log(`corral pull: ${errorText(err)}`);
+        }
+      }
+    }
+
+    if (phases.includes('profile')) {
+      checkInterrupted();
+      log(`corral: per-hop profile, ${params.profileRuns} runs on a traced corrald`);
+      const traceFile = path.join(work, 'corral-trace.log');
+      let profiled: CorralSubject | null = null;
+      try {
+        profiled = await corralSubject(work, bundles, log, { trace: traceFile, ...(archive ? { imageArchive: archive } : {}) }, 'corral-profile');
+        subjects.push(profiled);
+        const froms = [{ bundle: bundles.echo }, ...(profiled.imageRef ? [{ image: profiled.imageRef, args: ['/bin/echo', 'hi'] }] : [])];
+        const [bundle, image] = await measureProfiles(profiled, traceFile, froms, params.profileRuns, (k, i) => id(k ? 'corral-pi' : 'corral-p', i), runc?.splitHops ?? null);
+        results.profile = bundle;
+        results.profileImage = image ?? { failed: profiled.noImage ?? 'no image' };
+        log(`corral profile: whole run median ${bundle.total.median} ms${image ? `, from the image ${image.total.median} ms` : ''}`);
+      } catch (err) {
+        const failed = { failed: errorText(err) };
+        if ('skipped' in results.profile) results.profile = failed;
+        results.profileImage = failed;
+        log(`corral profile: ${errorText(err)}`);
+      } finally {
+        if (profiled) {
+          await profiled.close().catch((err) => log(`closing the traced corrald: ${errorText(err)}`));
+          subjects.splice(subjects.indexOf(profiled), 1);
+        }
+      }
+    }
+
+    if (phases.includes('scale')) {
+      checkInterrupted();
+      if (!corral) results.scale = { failed: 'corral could not be set up' };
+      else {
+        log(`corral: scale phase at ${params.scaleLevels.join(', ')} running containers`);
+        try {
+          results.scale = await measureScale(corral, bundles.sleep, params.scaleLevels, (n, i) => id(`s${n}`, i), log);
+        } catch (err) {
+          results.scale = { failed: errorText(err) };
+          log(`corral scale: ${errorText(err)}`);
+        }
+      }
+    }
   } finally {
     await cleanup();
   }
@@ -266,11 +404,19 @@ async function main(): Promise<number> {
 
   results.durationSeconds = Math.round((Date.now() - started) / 100) / 10;
   results.loadAverage.end = os.loadavg()[0];
-  const md = markdown(results);
+  const stem = out.replace(/\.json$/, '');
+  const md = markdown(results, `${path.basename(stem)}-scale.svg`);
   writeAtomic(out, JSON.stringify(results, null, 2) + '\n');
-  writeAtomic(out.replace(/\.json$/, '') + '.md', md);
+  writeAtomic(`${stem}.md`, md);
+  if (isMeasured(results.scale)) {
+    const caption = `corral scale phase, ${results.date.slice(0, 16).replace('T', ' ')} UTC, ${results.machine.cpus} cores (${results.machine.cpuModel}), Linux ${results.machine.kernel}; a shared machine`;
+    writeAtomic(`${stem}-scale.svg`, scaleChart(results.scale, caption));
+  }
+  // profile.md is hand-written around the table a full run keeps up to date
+  const profiles = [results.profile, results.profileImage].filter((p) => isMeasured(p));
+  if (committed && profiles.length) writeProfileSection(path.join(path.dirname(out), 'profile.md'), profiles, results.date);
   process.stdout.write(md);
-  log(`wrote ${out} and ${out.replace(/\.json$/, '')}.md in ${results.durationSeconds} s`);
+  log(`wrote ${out}, ${stem}.md${isMeasured(results.scale) ? ` and ${stem}-scale.svg` : ''} in ${results.durationSeconds} s`);
   return 0;
 }
 

@@ -9,6 +9,9 @@ import type { Summary } from './stats.js';
 
 export type ToolName = 'corral' | 'runc' | 'containerd' | 'podman';
 export const TOOLS: ToolName[] = ['corral', 'runc', 'containerd', 'podman'];
+/** The parts of a run `--only` can pick (besides tools): scale is long, and can be run alone. */
+export type Phase = 'run' | 'concurrent' | 'memory' | 'api' | 'images' | 'profile' | 'scale';
+export const PHASES: Phase[] = ['run', 'concurrent', 'memory', 'api', 'images', 'profile', 'scale'];
 
 interface Skipped {
   skipped: string;
@@ -50,6 +53,8 @@ export interface Subject {
   notes?: string[];
   runToExit: RunToExitVariant[];
   lifecycle?: Lifecycle;
+  /** The folders holding this tool's images and containers, for the disk figure (du -x). */
+  diskDirs?: string[];
   /** Stops every container and process this subject started; safe to call twice and after a failed setup. */
   close(): Promise<void>;
 }
@@ -86,8 +91,74 @@ export interface RecoveryResult {
   connectMs: number;
   /** From spawning corrald to the answer of the first request (container.list). */
   firstAnswerMs: number;
-  /** How many containers that first answer listed. */
+  /** How many containers that first answer listed, and how many of them as running. */
   listed: number;
+  running?: number;
+}
+
+/** Disk added by N containers of one image (issue 14): du -x of the tool's folders before and after. */
+export interface DiskResult {
+  containers: number;
+  beforeBytes: number;
+  afterBytes: number;
+  perContainerBytes: number;
+  /** The first container's own folders ("root", "state") and their entries, in bytes (corral only). */
+  oneContainer: Record<string, number>;
+}
+
+/** A pull of the bench image from a local registry: corrald's image.pull against skopeo copy alone (issue 14). */
+export interface PullResult {
+  rounds: number;
+  imageBytes: number;
+  corral: Summary;
+  skopeo: Summary;
+}
+
+/** One hop of corral's run-to-exit, from the per-hop trace (./profile.ts). */
+export interface HopResult {
+  hop: string;
+  /** ms since the client sent container.create: median over the runs. */
+  atMs: number;
+  /** ms since the latest of the hops it waits for: median and p95 over the runs. */
+  sinceMs: number;
+  sinceP95Ms: number;
+}
+
+export interface ProfileResult {
+  /** What the container was made from. */
+  from: 'bundle' | 'image';
+  runs: number;
+  hops: HopResult[];
+  /** Each run's critical path split between the socket and client, corrald and the runtime (medians, ms). */
+  critical: { socket: number; corrald: number; runtime: number };
+  /** The client's whole run-to-exit (create with start, wait, delete), ms. */
+  total: Summary;
+  /** runc split's own hops in the run-to-exit phase (medians, ms), for comparison. */
+  runcSplit: Record<string, number> | null;
+}
+
+/** The scale phase at one count of running containers (issue 18). */
+export interface ScaleLevel {
+  containers: number;
+  /** From the first container.create {start: true} to the last answer, from SCALE_CLIENTS connections. */
+  startMs: number;
+  /** corrald's RSS with them running: the peak of readings over a second. */
+  rssKiB: number | null;
+  list: Summary;
+  /** SIGKILL of corrald, then a new one: spawn to the answer of the first container.list. */
+  recovery: RecoveryResult;
+  /** corrald's RSS after that recovery, with every container restored. */
+  rssAfterRecoveryKiB: number | null;
+  /** container.kill SIGKILL + container.wait of all at once, until the last wait answers. */
+  killWaitMs: number;
+  /** process.exit events of init per container: every one must be exactly 1. */
+  exitEvents: { once: number; missing: number; duplicated: number };
+  deleteMs: number;
+}
+
+export interface ScaleResult {
+  clients: number;
+  levels: ScaleLevel[];
 }
 
 export interface ToolResult {
@@ -100,6 +171,10 @@ export interface ToolResult {
   memory: Outcome<MemoryResult>;
   api: Outcome<ApiResult>;
   recovery: Outcome<RecoveryResult>;
+  /** N containers of the bench image (corral, containerd, podman). */
+  disk: Outcome<DiskResult>;
+  /** corral only. */
+  pull: Outcome<PullResult>;
 }
 
 export interface Params {
@@ -110,11 +185,17 @@ export interface Params {
   rpsConnections: number[];
   rpsSeconds: number;
   recoveryContainers: number;
+  diskContainers: number;
+  pullRounds: number;
+  profileRuns: number;
+  scaleLevels: number[];
 }
 
 export interface Results {
-  schema: 1;
-  mode: 'full' | 'quick';
+  schema: 2;
+  mode: 'full' | 'quick' | 'partial';
+  /** The phases this run measured (all of PHASES for a full or quick run). */
+  phases: Phase[];
   date: string;
   durationSeconds: number;
   machine: { cpus: number; cpuModel: string; memoryBytes: number; kernel: string; node: string; cgroup: string };
@@ -122,4 +203,8 @@ export interface Results {
   loadAverage: { start: number; end: number };
   params: Params;
   tools: Record<ToolName, ToolResult>;
+  profile: Outcome<ProfileResult>;
+  /** The same profile of a container from the bench image. */
+  profileImage: Outcome<ProfileResult>;
+  scale: Outcome<ScaleResult>;
 }

@@ -93,6 +93,7 @@ export async function containerdSubject(work: string, imageArchive: string): Pro
       notes: [
         `a containerd of this run's own (own root, state and socket; CRI plugin disabled), driven with ctr in namespace ${NAMESPACE}; the bench rootfs imported as an OCI image; io.containerd.runc.v2 with the same runc`,
       ],
+      diskDirs: [dir],
       runToExit: [
         {
           label: 'ctr run --rm',

@@ -54,6 +54,7 @@ export async function podmanSubject(work: string, imageArchive: string): Promise
       notes: [
         `own --root, --runroot and --tmpdir; --cgroup-manager cgroupfs --events-backend file (no systemd here); run flags ${RUN_FLAGS.join(' ')}: no network like corral's bundle, and the bundle's rlimits, since podman's defaults exceed this host's hard limits`,
       ],
+      diskDirs: [dir],
       runToExit: [
         {
           label: 'podman run --rm',

@@ -4,22 +4,24 @@
 // each RPC onto runtime-service.ts and image-service.ts and each CorralError
 // onto the status code kubelet expects (convert.ts); an RPC corral does not
 // serve answers UNIMPLEMENTED saying so. Exec and Attach answer with URLs on
-// the streaming server (stream-server.ts), which starts and stops with it.
-// grpc-js and ws are loaded only when the CRI is on, so `--no-cri` costs
-// nothing.
+// the streaming server (stream-server.ts), which starts with the gRPC server
+// and stops with the CRI. grpc-js and ws are loaded on the first CRI
+// connection, so a host without kubelet pays nothing for them.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { CorralError } from '../../shared/errors.js';
-import { groupId } from '../server/server.js';
+import { bindUnixSocket } from '../server/unix-socket.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { GrpcCode, grpcCode } from './convert.js';
 import { CriImageService } from './image-service.js';
 import { CriRecords } from './records.js';
 import { CriRuntimeService } from './runtime-service.js';
+import type { CriStreamServer } from './stream-server.js';
 
 const PROTO_RELATIVE = path.join('shared', 'cri', 'api.proto');
 /** proto-loader's reading of the proto: field names as written (snake_case), int64 as decimal strings, enums by name. */
@@ -47,13 +49,51 @@ export interface CriServerOptions {
 }
 
 type Unary = (req: never) => unknown;
+/** The gRPC server, once loaded, and the streaming server that came up with it. */
+interface Loaded {
+  server: Grpc.Server;
+  stream: CriStreamServer;
+  inject: (socket: net.Socket) => void;
+}
 
 export interface CriServer {
-  runtime: CriRuntimeService;
   close(): Promise<void>;
 }
 
+/**
+ * Listens on the CRI socket at once, but loads grpc-js and the proto (about
+ * 25 MiB of corrald's memory) only when the first client connects: a host
+ * that never runs kubelet or crictl never pays for them. Connections that
+ * come while it loads wait, then are handed to the gRPC server.
+ */
 export async function startCri(o: CriServerOptions): Promise<CriServer> {
+  let grpcServer: Promise<Loaded> | undefined;
+  const listener = net.createServer((socket) => {
+    grpcServer ??= serveGrpc(o);
+    grpcServer.then(
+      (g) => g.inject(socket),
+      (err: unknown) => {
+        o.log.error({ err }, 'cannot start the CRI server; the next CRI connection tries again');
+        grpcServer = undefined;
+        socket.destroy();
+      },
+    );
+  });
+  await fsp.rm(o.socket, { force: true });
+  await fsp.mkdir(path.dirname(o.socket), { recursive: true, mode: 0o711 });
+  await bindUnixSocket(listener, o.socket, o.group);
+  o.log.info({ socket: o.socket }, 'CRI listening');
+  return {
+    close: async () => {
+      listener.close();
+      const g = await grpcServer?.catch(() => undefined);
+      await new Promise<void>((resolve) => (g ? g.server.tryShutdown(() => resolve()) : resolve()));
+      await g?.stream.close();
+    },
+  };
+}
+
+async function serveGrpc(o: CriServerOptions): Promise<Loaded> {
   const grpc = await import('@grpc/grpc-js');
   const loader = await import('@grpc/proto-loader');
   const def = loader.loadSync(protoPath(), PROTO_OPTIONS);
@@ -101,28 +141,9 @@ export async function startCri(o: CriServerOptions): Promise<CriServer> {
     const service = pkg.runtime.v1[name].service;
     server.addService(service, handlers(service, impl, name, o.log));
   }
-  await fsp.rm(o.socket, { force: true });
-  await fsp.mkdir(path.dirname(o.socket), { recursive: true });
-  try {
-    await new Promise<void>((resolve, reject) =>
-      server.bindAsync(`unix://${o.socket}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
-    );
-  } catch (err) {
-    await stream.close();
-    throw err;
-  }
-  await fsp.chown(o.socket, 0, groupId(o.group));
-  await fsp.chmod(o.socket, 0o660);
-  o.log.info({ socket: o.socket }, 'CRI listening');
-  return {
-    runtime,
-    close: async () => {
-      await new Promise<void>((resolve) => {
-        server.tryShutdown(() => resolve());
-      });
-      await stream.close();
-    },
-  };
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  o.log.info('CRI server loaded on its first connection');
+  return { server, stream, inject: (socket) => injector.injectConnection(socket) };
 }
 
 /** One handler per RPC of SERVICE: what corral serves, and UNIMPLEMENTED with a sentence for the rest. */

@@ -294,9 +294,9 @@ export class ImageStore {
       try {
         const source = `docker://${name}`;
         report({ ref: name, phase: 'resolving', layersDone: 0, layersTotal: 0, bytesDone: 0, bytesTotal: 0 });
-        const layers = await this.remoteLayers(source, access).catch((err: unknown) => {
-          throw skopeoError(err, `pull of ${name}`, 'registry');
-        });
+        // the manifest is only for the progress totals: read beside the copy, not before it (a round trip
+        // to the registry less on the pull's path); the copy's own failure says what went wrong
+        const layers = this.remoteLayers(source, access).catch(() => undefined);
         const digest = await this.copy(job, source, access, name, layers, report, 'registry');
         return await this.commit(job, digest, [name], 'image.pull', name, report);
       } finally {
@@ -327,7 +327,7 @@ export class ImageStore {
       if (format === 'oci' && !st.isDirectory()) throw errors.invalidParams(`${p.path} is a file; an "oci" import takes an OCI layout folder (or say format "oci-archive")`, [{ path: 'format', message: 'not a folder' }]);
       const source = `${format}:${p.path}`;
       if (!names.length) names = await this.archiveNames(format, p.path);
-      const digest = await this.copy(job, source, {}, p.path, undefined, progress, 'archive');
+      const digest = await this.copy(job, source, {}, p.path, Promise.resolve(undefined), progress, 'archive');
       return this.commit(job, digest, names, 'image.import', p.path, progress);
     });
   }
@@ -376,10 +376,12 @@ export class ImageStore {
   }
 
   /** skopeo copies SOURCE into the job's layout and the shared blobs; returns the manifest digest it wrote. */
-  private async copy(job: string, source: string, access: RegistryAccess, what: string, layers: DescriptorT[] | undefined, report: Progress, kind: 'registry' | 'archive'): Promise<string> {
+  private async copy(job: string, source: string, access: RegistryAccess, what: string, manifestLayers: Promise<DescriptorT[] | undefined>, report: Progress, kind: 'registry' | 'archive'): Promise<string> {
     const layoutDir = path.join(job, 'layout');
-    const total = layers?.reduce((n, l) => n + l.size, 0) ?? 0;
+    let layers: DescriptorT[] | undefined;
+    void manifestLayers.then((l) => (layers = l));
     const tick = async () => {
+      const total = layers?.reduce((n, l) => n + l.size, 0) ?? 0;
       const done = layers ? await this.blobsPresent(layers) : [];
       const partial = await this.partialBytes(layoutDir);
       const bytesDone = Math.min(total || Infinity, done.reduce((n, l) => n + l.size, 0) + partial);

@@ -10,6 +10,7 @@ import type { Readable, Writable } from 'node:stream';
 import { CorralError } from '../../shared/errors.js';
 import { lastRuntimeMessage, runtimeError } from './runc.js';
 import type { ProcessFiles } from './runtime.js';
+import { trace } from '../trace.js';
 
 /** conmon answers in ~50 ms here; runc create of a large rootfs on a slow disk can take seconds. */
 const CONMON_SYNC_TIMEOUT_MS = 60_000;
@@ -92,6 +93,7 @@ export async function launchConmon(o: ConmonLaunch): Promise<Launched> {
   const start = child.stdio[4] as Writable;
   const attachPipe = attaches ? (child.stdio as unknown as Readable[])[5] : undefined;
   child.unref();
+  trace('conmon.spawned', o.containerId);
 
   const line = await new Promise<string | undefined>((resolve, reject) => {
     let buf = '';
@@ -143,6 +145,7 @@ export async function launchConmon(o: ConmonLaunch): Promise<Launched> {
       .finally(() => start.end(Buffer.from([0])));
   });
 
+  trace('conmon.sync', o.containerId);
   const parsed = line === undefined ? { error: '' } : parseSyncMessage(line);
   if ('error' in parsed) {
     const fromLog = lastRuntimeMessage(await fs.readFile(o.runcLogFile, 'utf8').catch(() => ''));

@@ -5,6 +5,7 @@
 // consistent with what it asked runc to do; it never decides policy (the
 // supervisor serialises calls per container and reports events) and never
 // assumes a state it did not read from runc or an exit file.
+import { readdirSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { ContainerT, ContainerStateT, ProcessT, ResourcesT } from '../../shared/api.js';
 import { CONTAINER_OWN_NAMES, INIT_PROCESS } from '../../shared/api.js';
@@ -17,7 +18,7 @@ import { ContainerRecord, ProcessRecord, runtimeConfig, type ContainerRecordT, t
 
 export type { ContainerRecordT, ExecOptions, ProcessRecordT } from './records.js';
 import { checkTransition, containerState, type Operation } from './decide.js';
-import { readJson, removeAside, writeJsonAtomic } from './files.js';
+import { readJsonSync, removeAside, writeJsonAtomic } from './files.js';
 import type { Layout } from './layout.js';
 import { readExitFile, type ExitFile } from './exit-file.js';
 import { oomCounterFile, startTime, waitForEnd } from './procinfo.js';
@@ -26,6 +27,7 @@ export type { ExitFile } from './exit-file.js';
 import { SIGKILL } from './signals.js';
 import { applyOverrides, specFromImage, type ImageSource, type SpecOverrides } from './container-spec.js';
 import { mountOverlay } from './mounts.js';
+import { trace } from '../trace.js';
 
 /** What a new container is made from: a bundle or a taken image, and the request's own fields over its spec. */
 export interface CreateOptions {
@@ -65,6 +67,8 @@ export class Container {
   readonly processes = new Map<string, ProcessRecordT>();
   /** Process folders load found without a process.json: a launch cut off before its record (recovery rolls them back). */
   readonly unrecorded: string[] = [];
+  /** runc no longer knows the container: releaseRuntime removed it after init's exit was recorded. */
+  private runtimeReleased = false;
   /** Process folders whose process.json is there but unreadable: not corral's writing (recovery rebuilds or sets them aside). */
   readonly unreadable: string[] = [];
 
@@ -121,8 +125,10 @@ export class Container {
         // only a crash of corrald in this boot can find these before init's record: recovery removes the folder
         await writeJsonAtomic(layout.imageConfigFile(id), spec, false);
         await c.mountRootfs();
+        trace('rootfs.mounted', id);
       }
       await c.launch(INIT_PROCESS, spec.process, runtimeConfig(spec, bundle), { logFile: o.initLog, stdin: o.stdin && !spec.process.terminal });
+      trace('create.recorded', id);
       c.runcStatus = 'created';
       return c;
     } catch (err) {
@@ -142,16 +148,26 @@ export class Container {
     await mountOverlay({ lower: layout.unpackedRootfs(digest), upper: layout.overlayUpper(this.id), work: layout.overlayWork(this.id), target: layout.rootfsDir(this.id) });
   }
 
-  /** Reads the records of container ID; throws when state.json is unreadable. */
+  /**
+   * Reads the records of container ID; throws when state.json is unreadable.
+   * Only restore calls it, before corrald serves anyone: the reads are
+   * synchronous, a tenth of the cost of fs.promises' four thread-pool round
+   * trips per file, which 1,000 containers' records made most of a restore.
+   */
   static async load(deps: RuntimeDeps, id: string, runcStatus: RuncStatus | undefined): Promise<Container> {
-    const record = ContainerRecord.parse(await readJson(deps.layout.stateFile(id)));
+    const record = ContainerRecord.parse(readJsonSync(deps.layout.stateFile(id)));
     if (record.id !== id) throw new Error(`state.json names container ${record.id}, not ${id}`);
     // runc could not be asked (or has forgotten it): the last state corral itself recorded, until runc answers
     const c = new Container(deps, record, runcStatus ?? (record.startedAt ? 'running' : 'created'));
-    const entries = await fs.readdir(deps.layout.containerDir(id), { withFileTypes: true });
+    const entries = readdirSync(deps.layout.containerDir(id), { withFileTypes: true });
     for (const e of entries) {
       if (!e.isDirectory() || e.name.startsWith('.') || OWN_NAMES.has(e.name)) continue;
-      const raw = await readJson(deps.layout.processFile(id, e.name)).catch((err: NodeJS.ErrnoException) => err);
+      let raw: unknown;
+      try {
+        raw = readJsonSync(deps.layout.processFile(id, e.name));
+      } catch (err) {
+        raw = err;
+      }
       if (raw instanceof Error && (raw as NodeJS.ErrnoException).code === 'ENOENT') {
         c.unrecorded.push(e.name);
         continue;
@@ -228,11 +244,15 @@ export class Container {
     // after a reboot, or an admin's umount, the host's view of the rootfs is gone: the container's own survives in its namespace
     await this.mountRootfs();
     await this.deps.runtime.start(this.id);
+    trace('runc.start', this.id);
     this.runcStatus = 'running';
     const oomCounter = this.init?.pid ? await oomCounterFile(this.init.pid) : undefined;
     this.record = { ...this.record, startedAt: now(), ...(oomCounter ? { oomCounter } : {}) };
-    // init's own record keeps its create time; its start time is the container's (see processView)
-    await this.saveRecord();
+    // init's own record keeps its create time; its start time is the container's (see processView).
+    // Not fsync'd: a crash of corrald keeps the page cache, and after a power loss the container is
+    // stopped by the reboot whatever this said; the exit's record, which is, carries startedAt too.
+    await this.saveRecord(false);
+    trace('start.recorded', this.id);
   }
 
   async pause(): Promise<void> {
@@ -249,7 +269,8 @@ export class Container {
 
   async kill(signal: number, all: boolean): Promise<void> {
     this.check('kill');
-    await this.deps.runtime.kill(this.id, signal, all);
+    const init = this.init;
+    await this.deps.runtime.kill(this.id, signal, all, init?.pid && init.pidStart !== undefined ? { pid: init.pid, start: init.pidStart } : undefined);
   }
 
   /** Signals one process; an exec's pid is checked against its start time so a reused pid is never hit. */
@@ -318,9 +339,9 @@ export class Container {
     await this.saveRecord();
   }
 
-  /** Writes state.json from the record in memory. */
-  async saveRecord(): Promise<void> {
-    await writeJsonAtomic(this.deps.layout.stateFile(this.id), this.record);
+  /** Writes state.json from the record in memory; DURABLE false skips the fsyncs (see files.ts). */
+  async saveRecord(durable = true): Promise<void> {
+    await writeJsonAtomic(this.deps.layout.stateFile(this.id), this.record, durable);
   }
 
 
@@ -361,24 +382,45 @@ export class Container {
     await removeAside(this.deps.layout.runtimeDir(this.id, processId));
   }
 
+  /**
+   * Once init's exit is recorded, runc's record of the container and its
+   * cgroup serve nothing (a stopped container is never started, paused,
+   * updated or read again): they go now, off the path of the container.delete
+   * that comes next, instead of in it. Best effort: one that fails (a process
+   * still in the cgroup) is left for delete, which forces.
+   */
+  async releaseRuntime(): Promise<void> {
+    if (this.runtimeReleased || this.init?.exitStatus === undefined) return;
+    try {
+      await this.deps.runtime.delete(this.id, false);
+    } catch (err) {
+      if (!(err instanceof CorralError && err.reason === 'not_found')) throw err;
+    }
+    this.runtimeReleased = true;
+  }
+
   /** Removes the container from runc and both folders. The caller has made sure init has exited (or forces). */
   async delete(): Promise<void> {
     const gone = (err: unknown) => err instanceof CorralError && err.reason === 'not_found';
-    try {
-      // a stopped container needs no force; a created one does (its init waits in runc's exec fifo)
-      await this.deps.runtime.delete(this.id, this.state !== 'stopped');
-    } catch (err) {
-      // runc disagrees with our record (e.g. a process outlived its lost monitor): make it so
-      if (!gone(err)) {
-        await this.deps.runtime.delete(this.id, true).catch((again) => {
-          if (!gone(again)) throw again;
-        });
+    if (!this.runtimeReleased) {
+      try {
+        // a stopped container needs no force; a created one does (its init waits in runc's exec fifo)
+        await this.deps.runtime.delete(this.id, this.state !== 'stopped');
+      } catch (err) {
+        // runc disagrees with our record (e.g. a process outlived its lost monitor): make it so
+        if (!gone(err)) {
+          await this.deps.runtime.delete(this.id, true).catch((again) => {
+            if (!gone(again)) throw again;
+          });
+        }
       }
     }
+    trace('runc.delete', this.id);
     // a deleted container leaves nothing running: each monitor writes its exit file, then exits
     const monitors = [...this.processes.values()].filter((p) => p.conmonPid).map((p) => ({ pid: p.conmonPid!, start: p.conmonStart }));
     await waitForEnd(monitors, MONITOR_EXIT_WAIT_MS);
     await this.removeFolders();
+    trace('delete.done', this.id);
   }
 
   private async removeFolders(): Promise<void> {

@@ -2,6 +2,7 @@
 // file, fsync, rename, fsync of the folder) so a crash leaves the old or the
 // new file and never a torn one, and deletes that rename the folder aside
 // before removing it so a crash mid-delete never leaves half a container.
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -50,6 +51,11 @@ async function syncDir(dir: string): Promise<void> {
 
 /** Leftover temp files of interrupted atomic writes: safe to remove, never read. */
 export const isTempFile = (name: string) => name.startsWith('.') && name.endsWith(TEMP_SUFFIX);
+
+/** readJson for restore, before corrald serves anyone (see Container.load). */
+export function readJsonSync(file: string): unknown {
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
 
 export async function readJson(file: string): Promise<unknown> {
   return JSON.parse(await fs.readFile(file, 'utf8'));

@@ -16,6 +16,7 @@ import type { CallContext, Connection as ConnectionApi, Outlet, Subscription } f
 import type { Dispatcher } from './dispatch.js';
 import { LineSplitter, type Frame } from '../../shared/lines.js';
 import { errorLine } from './rpc-errors.js';
+import { traceRequest } from '../trace.js';
 
 const MAX_BATCH = 64;
 /** Requests of one client being handled at once before its socket is paused. */
@@ -175,6 +176,7 @@ export class Connection {
         this.write(errorLine(null, new CorralError('parse_error', `parse error: ${(err as Error).message}; send one JSON text per line`)));
         continue;
       }
+      traceRequest('read', msg);
       this.handle(msg);
     }
   }
@@ -213,6 +215,7 @@ export class Connection {
       this.o.dispatcher.handle(msg, call.ctx).then((r) => (r ? this.encode(r, MAX_REPLY_BYTES, call) : null)),
       1,
       [call],
+      msg,
     );
   }
 
@@ -232,12 +235,15 @@ export class Connection {
     return errorLine(r.id, tooLarge());
   }
 
-  private track(reply: PromiseLike<string | null>, requests: number, calls: CallScope[]): void {
+  /** MSG: the single request answered, for the trace (batches are not traced). */
+  private track(reply: PromiseLike<string | null>, requests: number, calls: CallScope[], msg?: unknown): void {
     this.inFlight += requests;
     if (this.inFlight >= MAX_IN_FLIGHT) this.socket.pause();
     Promise.resolve(reply)
       .then(
         (text) => {
+          // traced before the write: a client on the other core may read the reply before this line runs
+          traceRequest('reply', msg);
           if (text !== null) this.write(text);
         },
         (err) => this.o.log.error({ err, conn: this.id }, 'request failed outside its handler'),

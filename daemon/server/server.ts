@@ -5,12 +5,12 @@
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import type { Logger } from 'pino';
 import { CorralError } from '../../shared/errors.js';
 import { Connection } from './connection.js';
 import type { Dispatcher } from './dispatch.js';
 import { errorLine } from './rpc-errors.js';
+import { bindUnixSocket } from './unix-socket.js';
 
 /** How long an existing socket has to answer a probe before it is called stale (a live corrald answers in milliseconds). */
 const PROBE_TIMEOUT_MS = 1_000;
@@ -44,30 +44,8 @@ export class ApiServer {
   async listen(l: ListenOptions): Promise<void> {
     await fs.mkdir(path.dirname(l.path), { recursive: true, mode: 0o711 });
     await removeStaleSocket(l.path, this.o.log);
-    const gid = groupId(l.group);
     const server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket, l.readOnly));
-    // bound under a private name, given its group and mode, then renamed into place: a client that
-    // connects as soon as the socket appears (a script, a test) never meets it still 0600 root:root
-    const binding = path.join(path.dirname(l.path), `.binding-${process.pid}`);
-    await fs.rm(binding, { force: true });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      const old = process.umask(0o177);
-      server.listen(binding, () => {
-        process.umask(old);
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    try {
-      await fs.chown(binding, 0, gid);
-      await fs.chmod(binding, 0o660);
-      await fs.rename(binding, l.path);
-    } catch (err) {
-      server.close();
-      await fs.rm(binding, { force: true });
-      throw err;
-    }
+    await bindUnixSocket(server, l.path, l.group);
     this.servers.push(server);
     this.paths.push(l.path);
     this.o.log.info({ socket: l.path, group: l.group, readOnly: l.readOnly }, 'listening');
@@ -141,13 +119,3 @@ function probeSocket(p: string): Promise<'refused' | 'silent' | 'answered'> {
   });
 }
 
-export function groupId(group: string): number {
-  if (/^\d+$/.test(group)) return Number(group);
-  if (group === 'root') return 0;
-  try {
-    const line = execFileSync('getent', ['group', group], { encoding: 'utf8', timeout: 5_000 }).trim();
-    return Number(line.split(':')[2]);
-  } catch {
-    throw new CorralError('invalid_params', `group ${group} does not exist; create it (groupadd ${group}) or pass another --group`);
-  }
-}

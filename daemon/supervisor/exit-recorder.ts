@@ -5,7 +5,7 @@
 // record(), which fixes the order of what follows it. The owners of the
 // exits not yet saved (exits.ts) live here and nowhere else.
 import type { Logger } from 'pino';
-import type { ExitT as Exit } from '../../shared/api.js';
+import { INIT_PROCESS, type ExitT as Exit } from '../../shared/api.js';
 import type { Container } from '../runtime/container.js';
 import { REASON_MONITOR_DISK_FULL, REASON_MONITOR_LOST } from '../runtime/decide.js';
 import { diskFull } from '../runtime/files.js';
@@ -15,6 +15,7 @@ import type { NewEvent } from './events.js';
 import { ExitOwners, type ProcessExit } from './exits.js';
 import { oomToReport } from './oom.js';
 import type { KeyedQueue } from './queue.js';
+import { trace } from '../trace.js';
 
 /** An exit as found: its code, when it happened (from the exit file; now when unknown), and why the code is unknown, if it is. */
 export interface ExitSeen {
@@ -82,9 +83,14 @@ export class ExitRecorder {
    * history (recovery after a crash between publishing and saving).
    */
   async found(c: Container, processId: string, exit: ExitSeen, reported = false): Promise<void> {
+    trace('exit.seen', c.id);
     // a forced delete waiting for this exit's file learns of it now, not when the queue reaches it
     this.owners.get(c.id, processId)?.fileSeen();
     await this.whileListed(c, () => this.record(c, processId, exit, reported));
+    // runc's part of a stopped container goes now, in its queue but not in anyone's answer
+    if (processId === INIT_PROCESS && c.init?.exitStatus !== undefined) {
+      void this.whileListed(c, () => c.releaseRuntime()).catch((err) => this.d.log.debug({ id: c.id, err }, 'runc delete after the exit failed; container.delete will force it'));
+    }
   }
 
   /** Runs TASK in C's queue if C is then still the container listed under its id (not deleted, nor replaced by a new one). */
@@ -118,6 +124,7 @@ export class ExitRecorder {
     owner.stopWatching();
     owner.phase = 'saving';
     await this.saveExit(c, owner);
+    trace('exit.recorded', c.id);
     const log = reason ? this.d.log.warn.bind(this.d.log) : this.d.log.info.bind(this.d.log);
     log({ id: c.id, processId, processPid: pid, exitStatus: status, reason }, 'process exited');
     owner.answer(exitOf(p));

@@ -5,6 +5,7 @@
 // running conmon monitors with its records so that nothing runs that corral
 // does not list. A broken container folder is rebuilt or quarantined and
 // logged; it never stops the daemon.
+import { readdirSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { CONTAINER_OWN_NAMES, INIT_PROCESS, ID_PATTERN } from '../../shared/api.js';
@@ -25,6 +26,17 @@ import type { Supervisor } from './supervisor.js';
 /** How long restore waits for the leaked monitors it killed to be gone. */
 const LEAK_KILL_WAIT_MS = 5_000;
 const OWN_NAMES = new Set<string>(Object.values(CONTAINER_OWN_NAMES));
+/** Containers restored at once: enough to keep the disk and the thread pool busy, few enough not to flood them. */
+const RESTORE_CONCURRENCY = 16;
+
+/** Runs FN over ITEMS, at most LIMIT at a time. */
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
 
 export interface RecoveryReport {
   containers: number;
@@ -58,13 +70,15 @@ export async function recover(sup: Supervisor): Promise<RecoveryReport> {
   }
 
   const names = (await fs.readdir(layout.containersDir)).filter((n) => !n.startsWith('.')).sort();
-  for (const id of names) {
+  // containers are independent of one another (each has its own folders and processes): restored a few
+  // at a time, so that one's reads wait on the disk while another's are judged
+  await eachLimited(names, RESTORE_CONCURRENCY, async (id) => {
     try {
       const c = await loadOrRebuild(sup, id, runcStates.get(id), report);
-      if (!c) continue;
+      if (!c) return;
       if (!(await mendUnreadable(sup, c, runcStates.get(id), report))) {
         await quarantine(sup, id, report);
-        continue;
+        return;
       }
       await reviveContainer(sup, c, report);
     } catch (err) {
@@ -73,7 +87,7 @@ export async function recover(sup: Supervisor): Promise<RecoveryReport> {
       sup.forget(id);
       await quarantine(sup, id, report);
     }
-  }
+  });
 
   await cleanLeaks(sup, runcStates, report);
   report.strayMounts = await cleanMounts(sup);
@@ -141,11 +155,12 @@ async function loadOrRebuild(sup: Supervisor, id: string, runcState: RuncState |
 
 /** Temp files of atomic writes that a crash interrupted: the real file beside them is intact. */
 async function removeTempFiles(dir: string): Promise<void> {
-  for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+  // read synchronously, as Container.load reads: nothing is served yet, and most folders hold no temp file
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     if (e.isFile() && isTempFile(e.name)) await fs.rm(p, { force: true });
     // an image container's rootfs and overlay hold the user's files, not corral's records
-    else if (e.isDirectory() && !e.name.startsWith('.') && !OWN_NAMES.has(e.name)) for (const n of await fs.readdir(p)) if (isTempFile(n)) await fs.rm(path.join(p, n), { force: true });
+    else if (e.isDirectory() && !e.name.startsWith('.') && !OWN_NAMES.has(e.name)) for (const n of readdirSync(p)) if (isTempFile(n)) await fs.rm(path.join(p, n), { force: true });
   }
 }
 

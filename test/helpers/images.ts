@@ -2,16 +2,17 @@
 // internet: two images built from busybox-static with umoci (the second adds
 // a layer that deletes a file of the first, so the whiteout must hold in a
 // container, and sets Env, WorkingDir and Entrypoint), archives of them made
-// with skopeo, and Debian's docker-registry served on 127.0.0.1 at a port the
-// kernel picks (read back from its log), optionally behind htpasswd auth.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// with skopeo, and Debian's docker-registry on 127.0.0.1 (bench/registry.ts,
+// shared with the bench's pull figure), optionally behind htpasswd auth.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { startRegistry as startRegistryAt, type Registry } from '../../bench/registry.js';
 
-/** A registry answers within a second of starting; past this it did not start. */
-const REGISTRY_START_TIMEOUT_MS = 20_000;
+export type { Registry } from '../../bench/registry.js';
+
 const APPLETS = ['sh', 'echo', 'cat', 'ls', 'sleep', 'true', 'pwd', 'id', 'env', 'touch', 'rm', 'mkdir', 'test', 'wc'];
 
 /** The credentials of an auth registry; the hash is bcrypt of the password, as htpasswd -B makes it. */
@@ -78,59 +79,9 @@ export async function buildTestImages(dir: string): Promise<TestImages> {
   return { dir, layout, base: `${layout}:base`, two: `${layout}:two`, noCommand: `${layout}:nocmd`, ociArchive, dockerArchive };
 }
 
-export interface Registry {
-  /** host:port */
-  host: string;
-  proc: ChildProcess;
-  /** Copies a local image (transport:ref) to REPO:TAG in this registry. */
-  push: (source: string, repoTag: string) => void;
-  stop: () => Promise<void>;
-}
-
-/** Starts docker-registry on 127.0.0.1 with its storage under DIR; with AUTH, behind htpasswd. */
-export async function startRegistry(dir: string, auth = false): Promise<Registry> {
-  await fsp.mkdir(dir, { recursive: true });
-  const htpasswd = path.join(dir, 'htpasswd');
-  if (auth) await fsp.writeFile(htpasswd, REGISTRY_HTPASSWD);
-  const config = path.join(dir, 'registry.yml');
-  await fsp.writeFile(
-    config,
-    [
-      'version: 0.1',
-      'log: { level: info }',
-      `storage: { filesystem: { rootdirectory: ${path.join(dir, 'data')} }, delete: { enabled: true } }`,
-      'http: { addr: "127.0.0.1:0" }',
-      ...(auth ? [`auth: { htpasswd: { realm: corral, path: ${htpasswd} } }`] : []),
-      '',
-    ].join('\n'),
-  );
-  const proc = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  const host = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`docker-registry did not start in ${REGISTRY_START_TIMEOUT_MS} ms:\n${log}`)), REGISTRY_START_TIMEOUT_MS);
-    proc.on('error', (err) => reject(new Error(`docker-registry could not run (${err.message}); npm test installs it (scripts/setup.mjs)`)));
-    proc.on('exit', (code) => reject(new Error(`docker-registry exited (${code}):\n${log}`)));
-    proc.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      log += d;
-      const m = /listening on (127\.0\.0\.1:\d+)/.exec(log);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-  });
-  const creds = auth ? ['--dest-creds', `${REGISTRY_USER}:${REGISTRY_PASSWORD}`] : [];
-  return {
-    host,
-    proc,
-    push: (source, repoTag) => void run('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', ...creds, source, `docker://${host}/${repoTag}`]),
-    stop: async () => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const gone = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGKILL');
-      await gone;
-    },
-  };
+/** Starts docker-registry (bench/registry.ts) on 127.0.0.1 with its storage under DIR; with AUTH, behind htpasswd as REGISTRY_USER. */
+export function startRegistry(dir: string, auth = false): Promise<Registry> {
+  return startRegistryAt(dir, auth ? { htpasswd: REGISTRY_HTPASSWD, creds: `${REGISTRY_USER}:${REGISTRY_PASSWORD}` } : undefined);
 }
 
 /** Overlay mounts at or below DIR, from the kernel's own table. */

@@ -193,8 +193,10 @@ test('a reader that does not read is cut off, and corrald does not hold what it 
   s.ws.resume();
   const st = await s.status();
   t.diagnostic(`corrald's resident memory grew by ${(grown / 1048576).toFixed(1)} MiB; the client was sent ${(s.text(1).length / 1048576).toFixed(1)} MiB before the cut-off`);
-  // the cut-off is at 4 MiB unread, plus what the kernel's socket buffers took
-  assert.ok(grown < 64 * 1024 * 1024, `corrald grew by ${grown} bytes`);
+  // the cut-off is at 4 MiB unread, plus what the kernel's socket buffers took; the rest of the
+  // growth is garbage of the flood's copies not yet given back, bounded since the flood stopped
+  assert.ok(s.text(1).length < 32 * 1024 * 1024, `the client was sent ${s.text(1).length} bytes`);
+  assert.ok(grown < 128 * 1024 * 1024, `corrald grew by ${grown} bytes`);
   assert.equal(st.reason, 'InternalError');
   assert.match(st.message ?? '', /did not read its output/);
 });

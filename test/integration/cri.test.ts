@@ -37,6 +37,7 @@ let podSeq = 0;
 const podConfig = (logs: string) => ({ metadata: { name: `pod-${++podSeq}`, namespace: 'default', uid: `uid-${podSeq}`, attempt: 0 }, hostname: `pod-${podSeq}`, log_directory: logs, labels: { app: 'web' } });
 
 test("crictl's sequence: pull, runp, create, start, ps, exec -s, logs, stop, rm, stopp, rmp", async () => {
+  assert.equal(fs.statSync(path.join(d.state, 'cri.sock')).mode & 0o777, 0o660, 'the CRI socket is 0660, as the API socket');
   const v = await cri.runtime.Version({ version: 'v1' });
   assert.equal(v.runtime_name, 'corral');
   assert.equal(v.runtime_api_version, 'v1');

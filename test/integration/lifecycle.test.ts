@@ -135,7 +135,8 @@ test('concurrent calls on one container never interleave; different containers r
   assert.ok(results.every((r) => ['paused', 'running', 'invalid_state'].includes(r)), JSON.stringify(results));
   assert.deepEqual(results, results.map((_, i) => (i % 2 ? 'running' : 'paused')), 'in arrival order, alternating');
   const final = await c.request('container.get', { id });
-  assert.equal(runcState(d.state, id)?.status, final.state);
+  // (runc forgets a container once its exit is recorded: a stopped one is no longer runc's)
+  assert.equal(runcState(d.state, id)?.status, final.state === 'stopped' ? undefined : final.state);
 
   // five containers created at once all come up
   const ids = Array.from({ length: 5 }, () => uid('par'));

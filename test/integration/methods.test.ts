@@ -120,9 +120,13 @@ test('events: reply before the first event, exactly one exit per process in seq 
   assert.equal(reply.id, 1, 'the subscribe reply comes first');
   const sub = reply.result.subscription;
 
-  const bundle = await d.bundle(['/bin/sh', '-c', 'sleep 0.3; exit 9']);
+  // init lives until told: a busy machine must not let it end before the exec is made
+  const bundle = await d.bundle(['/bin/sh', '-c', 'until [ -e /tmp/go ]; do sleep 0.05; done; exit 9']);
   await c.request('container.create', { id, bundle, start: true });
   await c.request('process.exec', { id, processId: 'quick', args: ['/bin/sh', '-c', 'exit 2'] });
+  await c.request('process.wait', { id, processId: 'quick' });
+  await c.request('process.exec', { id, processId: 'go', args: ['/bin/touch', '/tmp/go'] });
+  await c.request('process.wait', { id, processId: 'go' });
   await c.request('container.wait', { id, timeoutMs: 10_000 });
   await c.request('container.delete', { id });
   const events: EventT[] = [];
@@ -138,7 +142,7 @@ test('events: reply before the first event, exactly one exit per process in seq 
   const seqs = events.map((e) => e.seq);
   for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i] > seqs[i - 1], 'seq grows');
   const exits = events.filter((e) => e.type === 'process.exit');
-  assert.deepEqual(exits.map((e) => [e.processId, e.exitStatus]).sort(), [['init', 9], ['quick', 2]]);
+  assert.deepEqual(exits.map((e) => [e.processId, e.exitStatus]).sort(), [['go', 0], ['init', 9], ['quick', 2]]);
   assert.deepEqual(
     events.map((e) => e.type).filter((t) => t !== 'process.exit' && t !== 'process.start'),
     ['container.create', 'container.start', 'container.delete'],

@@ -105,10 +105,11 @@ test('exec without -i or -t: output on its own streams, the exit status is the c
   assert.equal(r.stderr, 'err\n');
   assert.equal(r.status, 3);
   const bad = spawnSync(process.execPath, [CLI, 'exec', '--socket', d.socket, '-x', ctr, 'ls'], { encoding: 'utf8', timeout: CLI_TIMEOUT_MS });
-  assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /unknown option -x[\s\S]*Usage: corral exec/);
+  // podman's exit codes: 125 for an error of corral itself, bad usage and an unknown container alike
+  assert.equal(bad.status, 125);
+  assert.match(bad.stderr, /unknown option -x/);
   const missing = spawnSync(process.execPath, [CLI, 'exec', '--socket', d.socket, 'no-such-ctr', 'ls'], { encoding: 'utf8', timeout: CLI_TIMEOUT_MS });
-  assert.equal(missing.status, 1);
+  assert.equal(missing.status, 125);
   assert.match(missing.stderr, /does not exist/);
 });
 
