@@ -20,7 +20,7 @@ import { VERSION } from '../../shared/version.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { NamespaceOverride } from '../runtime/container-spec.js';
 import { readLog } from '../supervisor/logs.js';
-import { containerState, criResources, exitReason, matchesId, matchesLabels, nanos, sandboxState } from './convert.js';
+import { containerState, criResources, exitReason, linuxResources, matchesId, matchesLabels, nanos, sandboxState } from './convert.js';
 import { pauseBundle } from './pause.js';
 import type { ContainerRecordT, CriRecords, SandboxRecordT } from './records.js';
 import type { CriStreamServer } from './stream-server.js';
@@ -277,6 +277,7 @@ export class CriRuntimeService {
     const id = newId();
     const logPath = s.logDirectory && cfg.log_path ? path.join(s.logDirectory, cfg.log_path) : '';
     if (logPath) await fs.mkdir(path.dirname(logPath), { recursive: true });
+    const resources = criResources(cfg.linux?.resources);
     const mounts = (cfg.mounts ?? []).filter((m) => m.container_path && m.host_path).map((m) => ({ containerPath: m.container_path!, hostPath: m.host_path!, readonly: !!m.readonly }));
     const record: ContainerRecordT = {
       id,
@@ -289,6 +290,7 @@ export class CriRuntimeService {
       logPath,
       mounts,
       ...(cfg.stdin && cfg.stdin_once ? { stdinOnce: true } : {}),
+      ...(resources ? { resources } : {}),
       createdAt: new Date().toISOString(),
     };
     const sc = cfg.linux?.security_context;
@@ -312,7 +314,7 @@ export class CriRuntimeService {
           ...(cfg.envs?.length ? { env: cfg.envs.map((e) => `${e.key}=${e.value}`) } : {}),
           ...(cfg.working_dir ? { cwd: cfg.working_dir } : {}),
           ...(uid !== undefined ? { user: { uid: Number(uid), gid: Number(gid ?? 0) } } : {}),
-          ...(criResources(cfg.linux?.resources) ? { resources: criResources(cfg.linux?.resources) } : {}),
+          ...(resources ? { resources } : {}),
           // init on a terminal held by conmon, which Attach joins; without one, stdin is a pipe
           ...(cfg.tty ? { terminal: true } : {}),
         },
@@ -444,6 +446,7 @@ export class CriRuntimeService {
         annotations: r.annotations,
         mounts: r.mounts.map((m) => ({ container_path: m.containerPath, host_path: m.hostPath, readonly: m.readonly })),
         log_path: r.logPath,
+        resources: { linux: linuxResources(r.resources) },
       },
       info: req.verbose ? { pid: String(c.pid ?? 0), sandboxId: r.sandboxId } : {},
     };
@@ -452,7 +455,9 @@ export class CriRuntimeService {
   async updateContainerResources(req: { container_id?: string; linux?: Parameters<typeof criResources>[0] }) {
     const r = this.containerOrThrow(req.container_id ?? '');
     const resources = criResources(req.linux);
-    if (resources) await this.sup.update(r.id, resources);
+    if (!resources) return {};
+    await this.sup.update(r.id, resources);
+    await this.records.putContainer({ ...r, resources: { ...r.resources, ...resources } });
     return {};
   }
 

@@ -155,7 +155,6 @@ const DIFFERENCES: { key: string; corral: unknown; containerd: unknown; why: str
 ];
 /** Fields one side sets and the other leaves empty, by prefix of their path. */
 const SHAPE_DIFFERENCES: { key: string; only: 'corral' | 'containerd'; prefix: string; why: string }[] = [
-  { key: 'containerStatus', only: 'containerd', prefix: 'resources.', why: "corral does not report a container's resources in ContainerStatus yet (kubelet reads them only for in-place pod resize)" },
   { key: 'imageStatus', only: 'corral', prefix: 'spec.', why: "corral sets Image.spec, which CRI v1 since 1.27 has and containerd 1.6 predates" },
 ];
 

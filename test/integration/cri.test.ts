@@ -67,6 +67,7 @@ test("crictl's sequence: pull, runp, create, start, ps, exec -s, logs, stop, rm,
       envs: [{ key: 'ROLE', value: 'frontend' }],
       labels: { tier: 'web' },
       log_path: 'web/0.log',
+      linux: { resources: { cpu_shares: 512 } },
     },
     sandbox_config: config,
   });
@@ -77,6 +78,12 @@ test("crictl's sequence: pull, runp, create, start, ps, exec -s, logs, stop, rm,
   assert.deepEqual(ps.containers.map((c: { id: string }) => c.id), [ctr]);
   assert.equal(ps.containers[0].metadata.name, 'web');
   assert.equal((await cri.runtime.ListContainers({ filter: { id: ctr.slice(0, 8) } })).containers.length, 1, 'a short id');
+
+  // ContainerStatus reports the limits applied, at create and by UpdateContainerResources
+  await cri.runtime.UpdateContainerResources({ container_id: ctr, linux: { memory_limit_in_bytes: 134217728 } });
+  const limits = (await cri.runtime.ContainerStatus({ container_id: ctr })).status.resources.linux;
+  assert.deepEqual([limits.cpu_shares, limits.memory_limit_in_bytes, limits.cpu_quota], ['512', '134217728', '0']);
+  assert.equal((await api.request('container.stats', { id: ctr })).memory.limitBytes, 134217728);
 
   const ex = await cri.runtime.ExecSync({ container_id: ctr, cmd: ['sh', '-c', 'echo out; echo err >&2; exit 3'], timeout: 10 });
   assert.equal(ex.stdout.toString(), 'out\n');
