@@ -18,6 +18,7 @@ export const flags: FlagSpec[] = [
   { name: 'socket', value: 'PATH', default: '<state>/corrald.sock', help: 'the API socket (mode 0660)' },
   { name: 'ro-socket', value: 'PATH', default: '<state>/corrald-ro.sock', help: 'the read-only API socket; "none" disables it' },
   { name: 'cri-socket', value: 'PATH', default: '<state>/cri.sock', help: "the Kubernetes CRI (runtime.v1) gRPC socket (mode 0660, --group's)" },
+  { name: 'cri-stream-address', value: 'HOST:PORT', default: '127.0.0.1:0', help: "where the CRI's streaming server (the URLs of Exec and Attach) listens; port 0: the kernel picks one" },
   { name: 'no-cri', default: '', help: 'serve no CRI socket' },
   { name: 'insecure-registries', value: 'HOSTS', default: '', help: 'registries (host[:port], comma-separated) reached over plain HTTP or without verifying TLS, for every pull (the CRI\'s too), as dockerd\'s --insecure-registry' },
   { name: 'group', value: 'GROUP', default: 'root', help: 'group owning the API socket: its members can drive corrald (root-equivalent)' },
@@ -41,6 +42,8 @@ export interface Config {
   roSocket: string | null;
   /** The CRI socket, or null with --no-cri. */
   criSocket: string | null;
+  /** The CRI's streaming server: a host clients reach, and a port (0: the kernel's pick). */
+  criStreamAddress: { host: string; port: number };
   /** Registries pulled from without TLS verification. */
   insecureRegistries: string[];
   group: string;
@@ -107,6 +110,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
   if (values.has('no-cri') && values.has('cri-socket')) throw usage('--no-cri and --cri-socket contradict each other; give one');
   const criSocket = values.has('no-cri') ? null : values.has('cri-socket') ? socketPath('cri-socket') : path.join(state, 'cri.sock');
   if (criSocket && (criSocket === socket || criSocket === roSocket)) throw usage('--cri-socket must be a file of its own, not an API socket');
+  if (values.has('no-cri') && values.has('cri-stream-address')) throw usage('--no-cri and --cri-stream-address contradict each other; give one');
+  const criStreamAddress = hostPort(get('cri-stream-address'));
   return {
     kind: 'run',
     config: {
@@ -115,6 +120,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
       socket,
       roSocket,
       criSocket,
+      criStreamAddress,
       insecureRegistries: get('insecure-registries').split(',').map((h) => h.trim()).filter(Boolean),
       group: get('group'),
       roGroup: get('ro-group'),
@@ -128,6 +134,20 @@ export function parseArgs(argv: string[]): ParsedArgs {
       eventHistory: int('event-history', 100),
     },
   };
+}
+
+/**
+ * HOST:PORT, HOST an IP address or a name ([::1] for IPv6). The URLs handed
+ * out name HOST, so an address that means "every interface" is refused: no
+ * client can connect to 0.0.0.0.
+ */
+function hostPort(v: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(v);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw usage(`--cri-stream-address must be HOST:PORT (127.0.0.1:0, [::1]:10010), got "${v}"`);
+  const host = m[1] ?? m[2];
+  if (host === '0.0.0.0' || host === '::') throw usage(`--cri-stream-address must name an address clients can reach, not "${host}": the URLs of Exec and Attach carry it`);
+  return { host, port };
 }
 
 function usage(message: string): CorralError {

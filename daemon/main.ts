@@ -91,7 +91,7 @@ async function run(config: Config, log: Logger): Promise<void> {
   let cri: CriServer | undefined;
   if (config.criSocket) {
     try {
-      cri = await startCri({ socket: config.criSocket, group: config.group, sup, log });
+      cri = await startCri({ socket: config.criSocket, stream: config.criStreamAddress, group: config.group, sup, log });
     } catch (err) {
       log.error({ err, socket: config.criSocket }, 'cannot serve the CRI; corrald goes on without it (see --cri-socket, --no-cri)');
     }

@@ -24,8 +24,8 @@ await build({
   // pino and its helpers are CommonJS and call require(); an ES module bundle needs one.
   banner: { js: "import { createRequire as __corralCreateRequire } from 'node:module'; const require = __corralCreateRequire(import.meta.url);" },
   // loaded by node from node_modules: a native N-API module (the SEQPACKET attach socket) cannot be
-  // bundled, and grpc is loaded only when the CRI is on (daemon/cri/server.ts imports it dynamically)
-  external: ['node-unix-socket', '@grpc/grpc-js', '@grpc/proto-loader'],
+  // bundled, and grpc and ws are loaded only when the CRI is on (daemon/cri/server.ts imports them dynamically)
+  external: ['node-unix-socket', '@grpc/grpc-js', '@grpc/proto-loader', 'ws'],
   logLevel: 'warning',
 });
 // Run as a program (its first line carries corrald's node flags), never as `node FILE`.

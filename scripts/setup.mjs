@@ -3,7 +3,8 @@
 // Debian packages corral runs on (runc, conmon, busybox-static, and skopeo and
 // umoci for images) and the ones its tests drive (socat, tmux, groff-base for
 // the man page lint, strace for the fuzz test's watch on corrald's writes,
-// docker-registry for a local registry to pull from) through apt-get when they are
+// docker-registry for a local registry to pull from, containerd whose own CRI
+// plugin the CRI test compares corral with) through apt-get when they are
 // absent, and the npm dependencies when node_modules is missing or older than
 // the lock file.
 // Anything it cannot do ends in one line that says what to do.
@@ -13,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const top = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const PACKAGES = ['runc', 'conmon', 'busybox-static', 'skopeo', 'umoci', 'socat', 'tmux', 'groff-base', 'strace', 'docker-registry'];
+const PACKAGES = ['runc', 'conmon', 'busybox-static', 'skopeo', 'umoci', 'socat', 'tmux', 'groff-base', 'strace', 'docker-registry', 'containerd'];
 // apt-get can legitimately take minutes on a cold mirror; past this it is stuck.
 const APT_TIMEOUT_MS = 15 * 60 * 1000;
 

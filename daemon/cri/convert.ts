@@ -92,6 +92,16 @@ export const matchesId = (id: string, filter: string | undefined): boolean => !f
 const int = (v: string | number | undefined): number => Number(v ?? 0);
 
 /** LinuxContainerResources as container.update's shape; undefined when it sets nothing corral applies. */
+/** The CRI's LinuxContainerResources of what corral applied (ContainerStatus.resources.linux); what was not set is left out. */
+export function linuxResources(r: ResourcesT | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (r?.cpuPeriod !== undefined) out.cpu_period = String(r.cpuPeriod);
+  if (r?.cpuQuota !== undefined) out.cpu_quota = String(r.cpuQuota);
+  if (r?.cpuShares !== undefined) out.cpu_shares = String(r.cpuShares);
+  if (r?.memoryLimitBytes !== undefined) out.memory_limit_in_bytes = String(r.memoryLimitBytes);
+  return out;
+}
+
 export function criResources(r: { cpu_period?: string | number; cpu_quota?: string | number; cpu_shares?: string | number; memory_limit_in_bytes?: string | number } | undefined): ResourcesT | undefined {
   if (!r) return undefined;
   const out: ResourcesT = {};

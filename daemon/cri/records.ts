@@ -9,6 +9,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { Resources } from '../../shared/api.js';
 import { readJson, writeJsonAtomic } from '../runtime/files.js';
 import type { Layout } from '../runtime/layout.js';
 
@@ -40,6 +41,10 @@ const ContainerRecord = z.object({
   logPath: z.string(),
   mounts: z.array(z.object({ containerPath: z.string(), hostPath: z.string(), readonly: z.boolean() })),
   createdAt: z.string(),
+  /** The limits CreateContainer and UpdateContainerResources applied, which ContainerStatus reports. */
+  resources: Resources.optional(),
+  /** CreateContainer stdin_once: the first attach that ends closes the stdin pipe. */
+  stdinOnce: z.boolean().optional(),
 });
 export type ContainerRecordT = z.output<typeof ContainerRecord>;
 

@@ -1,11 +1,14 @@
 // The CRI's RuntimeService on top of the supervisor: a pod sandbox is an
 // infra container (pause.ts) holding the pod's network, IPC and UTS
 // namespaces, a CRI container is a corral container made from an image that
-// joins them; both are listed, recovered and evented like any other corral
-// container, with labels naming pod and namespace, and records.ts keeps what
-// only the CRI says of them. Every call goes through the supervisor, so the
-// one-writer-per-container queue, the state table and the crash guarantees
-// hold for Kubernetes as they do for the JSON-RPC API.
+// joins them (its init on a terminal with tty, on a stdin pipe with stdin);
+// both are listed, recovered and evented like any other corral container,
+// with labels naming pod and namespace, and records.ts keeps what only the
+// CRI says of them. Exec and Attach check their request here and answer a URL
+// on the streaming server (stream-server.ts), which serves the stream. Every
+// call goes through the supervisor, so the one-writer-per-container queue,
+// the state table and the crash guarantees hold for Kubernetes as they do for
+// the JSON-RPC API.
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -17,9 +20,10 @@ import { VERSION } from '../../shared/version.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { NamespaceOverride } from '../runtime/container-spec.js';
 import { readLog } from '../supervisor/logs.js';
-import { containerState, criResources, exitReason, matchesId, matchesLabels, nanos, sandboxState } from './convert.js';
+import { containerState, criResources, exitReason, linuxResources, matchesId, matchesLabels, nanos, sandboxState } from './convert.js';
 import { pauseBundle } from './pause.js';
 import type { ContainerRecordT, CriRecords, SandboxRecordT } from './records.js';
+import type { CriStreamServer } from './stream-server.js';
 
 /** The labels that make a corral container a CRI object, and say whose: `corral ps` and the TUI show them. */
 const CRI_KIND_LABEL = 'io.kubernetes.cri.kind';
@@ -78,6 +82,7 @@ export interface ContainerConfig {
   log_path?: Str;
   tty?: boolean;
   stdin?: boolean;
+  stdin_once?: boolean;
   linux?: {
     resources?: Parameters<typeof criResources>[0];
     security_context?: { run_as_user?: { value?: string | number }; run_as_group?: { value?: string | number }; run_as_username?: Str; namespace_options?: NamespaceOption };
@@ -91,6 +96,7 @@ export class CriRuntimeService {
     private readonly sup: Supervisor,
     private readonly records: CriRecords,
     private readonly log: Logger,
+    private readonly stream: CriStreamServer,
   ) {}
 
   version() {
@@ -182,7 +188,11 @@ export class CriRuntimeService {
     return [...this.records.containers.values()].filter((c) => c.sandboxId === sandboxId);
   }
 
-  /** Kills the pod's containers, then its infra container; idempotent, and a pod unknown is no error (as containerd). */
+  /**
+   * Kills the pod's containers, then its infra container; idempotent, and a
+   * pod unknown is no error, as the CRI asks of a pod already reclaimed
+   * (containerd 1.6 answers NOT_FOUND instead; kubelet takes both).
+   */
   async stopPodSandbox(req: { pod_sandbox_id?: string }) {
     const s = this.findSandbox(req.pod_sandbox_id ?? '');
     if (!s) return {};
@@ -263,11 +273,11 @@ export class CriRuntimeService {
     const attempt = cfg.metadata?.attempt ?? 0;
     const taken = this.containersOf(s.id).find((c) => c.metadata.name === name && c.metadata.attempt === attempt);
     if (taken) throw errors.alreadyExists(`container ${name} (attempt ${attempt}) of pod sandbox ${s.id} as ${taken.id}`);
-    if (cfg.tty || cfg.stdin) throw new CorralError('invalid_params', 'CreateContainer with tty or stdin is not served yet: attach needs terminals');
     const resolved = this.sup.images.get(image);
     const id = newId();
     const logPath = s.logDirectory && cfg.log_path ? path.join(s.logDirectory, cfg.log_path) : '';
     if (logPath) await fs.mkdir(path.dirname(logPath), { recursive: true });
+    const resources = criResources(cfg.linux?.resources);
     const mounts = (cfg.mounts ?? []).filter((m) => m.container_path && m.host_path).map((m) => ({ containerPath: m.container_path!, hostPath: m.host_path!, readonly: !!m.readonly }));
     const record: ContainerRecordT = {
       id,
@@ -279,6 +289,8 @@ export class CriRuntimeService {
       annotations: cfg.annotations ?? {},
       logPath,
       mounts,
+      ...(cfg.stdin && cfg.stdin_once ? { stdinOnce: true } : {}),
+      ...(resources ? { resources } : {}),
       createdAt: new Date().toISOString(),
     };
     const sc = cfg.linux?.security_context;
@@ -302,7 +314,9 @@ export class CriRuntimeService {
           ...(cfg.envs?.length ? { env: cfg.envs.map((e) => `${e.key}=${e.value}`) } : {}),
           ...(cfg.working_dir ? { cwd: cfg.working_dir } : {}),
           ...(uid !== undefined ? { user: { uid: Number(uid), gid: Number(gid ?? 0) } } : {}),
-          ...(criResources(cfg.linux?.resources) ? { resources: criResources(cfg.linux?.resources) } : {}),
+          ...(resources ? { resources } : {}),
+          // init on a terminal held by conmon, which Attach joins; without one, stdin is a pipe
+          ...(cfg.tty ? { terminal: true } : {}),
         },
         {
           overrides: {
@@ -314,6 +328,7 @@ export class CriRuntimeService {
             annotations: record.annotations,
           },
           ...(logPath ? { initLog: logPath } : {}),
+          ...(cfg.stdin && !cfg.tty ? { stdin: true } : {}),
         },
       );
     } catch (err) {
@@ -431,6 +446,7 @@ export class CriRuntimeService {
         annotations: r.annotations,
         mounts: r.mounts.map((m) => ({ container_path: m.containerPath, host_path: m.hostPath, readonly: m.readonly })),
         log_path: r.logPath,
+        resources: { linux: linuxResources(r.resources) },
       },
       info: req.verbose ? { pid: String(c.pid ?? 0), sandboxId: r.sandboxId } : {},
     };
@@ -439,7 +455,9 @@ export class CriRuntimeService {
   async updateContainerResources(req: { container_id?: string; linux?: Parameters<typeof criResources>[0] }) {
     const r = this.containerOrThrow(req.container_id ?? '');
     const resources = criResources(req.linux);
-    if (resources) await this.sup.update(r.id, resources);
+    if (!resources) return {};
+    await this.sup.update(r.id, resources);
+    await this.records.putContainer({ ...r, resources: { ...r.resources, ...resources } });
     return {};
   }
 
@@ -500,6 +518,37 @@ export class CriRuntimeService {
     }
   }
 
+  /**
+   * Exec: the request is checked now (NOT_FOUND, FAILED_PRECONDITION,
+   * INVALID_ARGUMENT), and the command runs when the client connects to the
+   * URL answered (stream-session.ts).
+   */
+  exec(req: { container_id?: string; cmd?: string[]; tty?: boolean; stdin?: boolean; stdout?: boolean; stderr?: boolean }) {
+    const r = this.runningOrThrow(req.container_id ?? '', 'Exec');
+    if (!req.cmd?.length) throw new CorralError('invalid_params', 'Exec needs cmd');
+    return { url: this.stream.url({ kind: 'exec', containerId: r.id, cmd: req.cmd, ...streams('Exec', req) }) };
+  }
+
+  /** Attach: joins the container's init, its terminal or its stdin pipe when it has one (CreateContainer tty, stdin). */
+  attach(req: { container_id?: string; tty?: boolean; stdin?: boolean; stdout?: boolean; stderr?: boolean }) {
+    const r = this.runningOrThrow(req.container_id ?? '', 'Attach');
+    const init = this.sup.find(r.id).getProcess(INIT_PROCESS);
+    if (req.stdin && !init.spec.terminal && !init.stdin) {
+      throw errors.invalidState(`container ${r.id} was created without stdin or tty: nothing can reach its input; attach without stdin`);
+    }
+    if (req.stdin && !init.spec.terminal && !this.sup.relays.has(r.id, INIT_PROCESS)) {
+      throw errors.invalidState(`the stdin of container ${r.id} is closed: by stdin_once after its first attach, or when the corrald that started it stopped; attach without stdin`);
+    }
+    return { url: this.stream.url({ kind: 'attach', containerId: r.id, stdinOnce: r.stdinOnce === true, ...streams('Attach', req) }) };
+  }
+
+  private runningOrThrow(id: string, what: string): ContainerRecordT {
+    const r = this.containerOrThrow(id);
+    const state = this.corral(r.id)?.state;
+    if (state !== 'running') throw errors.invalidState(`${what}: container ${r.id} is ${state ?? 'gone'}, not running`);
+    return r;
+  }
+
   /** kubelet asks after rotating a container's log: conmon opens log_path anew (its ctl fifo, message 2). */
   async reopenContainerLog(req: { container_id?: string }) {
     const r = this.containerOrThrow(req.container_id ?? '');
@@ -508,6 +557,14 @@ export class CriRuntimeService {
     await reopenLog(this.sup.deps.layout.runtimeBundle(r.id, INIT_PROCESS));
     return {};
   }
+}
+
+/** The streams a client asked for, checked as kubelet's streaming server checks them. */
+function streams(what: string, req: { tty?: boolean; stdin?: boolean; stdout?: boolean; stderr?: boolean }) {
+  const o = { tty: !!req.tty, stdin: !!req.stdin, stdout: !!req.stdout, stderr: !!req.stderr };
+  if (o.tty && o.stderr) throw new CorralError('invalid_params', `${what}: tty and stderr cannot both be true (a terminal has one output)`);
+  if (!o.stdin && !o.stdout && !o.stderr) throw new CorralError('invalid_params', `${what}: one of stdin, stdout or stderr must be set`);
+  return o;
 }
 
 /** conmon's ctl fifo sits in its -b folder; a fifo whose reader is gone must not hang: opened non-blocking. */

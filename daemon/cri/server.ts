@@ -3,8 +3,10 @@
 // built at start from the vendored api.proto by @grpc/proto-loader. It maps
 // each RPC onto runtime-service.ts and image-service.ts and each CorralError
 // onto the status code kubelet expects (convert.ts); an RPC corral does not
-// serve answers UNIMPLEMENTED saying so. grpc-js is loaded on the first CRI
-// connection, so a host without kubelet pays nothing for it.
+// serve answers UNIMPLEMENTED saying so. Exec and Attach answer with URLs on
+// the streaming server (stream-server.ts), which starts with the gRPC server
+// and stops with the CRI. grpc-js and ws are loaded on the first CRI
+// connection, so a host without kubelet pays nothing for them.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import net from 'node:net';
@@ -19,6 +21,7 @@ import { GrpcCode, grpcCode } from './convert.js';
 import { CriImageService } from './image-service.js';
 import { CriRecords } from './records.js';
 import { CriRuntimeService } from './runtime-service.js';
+import type { CriStreamServer } from './stream-server.js';
 
 const PROTO_RELATIVE = path.join('shared', 'cri', 'api.proto');
 /** proto-loader's reading of the proto: field names as written (snake_case), int64 as decimal strings, enums by name. */
@@ -38,12 +41,20 @@ export function protoPath(): string {
 
 export interface CriServerOptions {
   socket: string;
+  /** Where the streaming server of Exec and Attach listens (port 0: the kernel's pick). */
+  stream: { host: string; port: number };
   group: string;
   sup: Supervisor;
   log: Logger;
 }
 
 type Unary = (req: never) => unknown;
+/** The gRPC server, once loaded, and the streaming server that came up with it. */
+interface Loaded {
+  server: Grpc.Server;
+  stream: CriStreamServer;
+  inject: (socket: net.Socket) => void;
+}
 
 export interface CriServer {
   close(): Promise<void>;
@@ -56,7 +67,7 @@ export interface CriServer {
  * come while it loads wait, then are handed to the gRPC server.
  */
 export async function startCri(o: CriServerOptions): Promise<CriServer> {
-  let grpcServer: Promise<{ server: Grpc.Server; inject: (socket: net.Socket) => void }> | undefined;
+  let grpcServer: Promise<Loaded> | undefined;
   const listener = net.createServer((socket) => {
     grpcServer ??= serveGrpc(o);
     grpcServer.then(
@@ -77,11 +88,12 @@ export async function startCri(o: CriServerOptions): Promise<CriServer> {
       listener.close();
       const g = await grpcServer?.catch(() => undefined);
       await new Promise<void>((resolve) => (g ? g.server.tryShutdown(() => resolve()) : resolve()));
+      await g?.stream.close();
     },
   };
 }
 
-async function serveGrpc(o: CriServerOptions): Promise<{ server: Grpc.Server; inject: (socket: net.Socket) => void }> {
+async function serveGrpc(o: CriServerOptions): Promise<Loaded> {
   const grpc = await import('@grpc/grpc-js');
   const loader = await import('@grpc/proto-loader');
   const def = loader.loadSync(protoPath(), PROTO_OPTIONS);
@@ -89,7 +101,9 @@ async function serveGrpc(o: CriServerOptions): Promise<{ server: Grpc.Server; in
   const records = new CriRecords(o.sup.deps.layout);
   const dropped = await records.load((id) => o.sup.has(id));
   if (dropped.length) o.log.info({ dropped }, 'CRI records whose container is gone were dropped');
-  const runtime = new CriRuntimeService(o.sup, records, o.log);
+  const { CriStreamServer } = await import('./stream-server.js');
+  const stream = await CriStreamServer.start({ ...o.stream, sup: o.sup, log: o.log });
+  const runtime = new CriRuntimeService(o.sup, records, o.log, stream);
   const images = new CriImageService(o.sup);
   const served: Record<string, Record<string, Unary>> = {
     RuntimeService: {
@@ -111,6 +125,8 @@ async function serveGrpc(o: CriServerOptions): Promise<{ server: Grpc.Server; in
       UpdateContainerResources: (r) => runtime.updateContainerResources(r),
       ReopenContainerLog: (r) => runtime.reopenContainerLog(r),
       ExecSync: (r) => runtime.execSync(r),
+      Exec: (r) => runtime.exec(r),
+      Attach: (r) => runtime.attach(r),
     },
     ImageService: {
       ListImages: (r) => images.listImages(r),
@@ -127,7 +143,7 @@ async function serveGrpc(o: CriServerOptions): Promise<{ server: Grpc.Server; in
   }
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   o.log.info('CRI server loaded on its first connection');
-  return { server, inject: (socket) => injector.injectConnection(socket) };
+  return { server, stream, inject: (socket) => injector.injectConnection(socket) };
 }
 
 /** One handler per RPC of SERVICE: what corral serves, and UNIMPLEMENTED with a sentence for the rest. */

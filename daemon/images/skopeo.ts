@@ -28,8 +28,9 @@ export function classifySkopeoError(message: string, source: 'registry' | 'archi
     if (/no such file or directory|does not exist|unexpected eof|invalid tar|not a directory|archive\/tar|gzip|invalid argument|unsupported|more than one image/.test(m)) return 'invalid_params';
     return 'runtime_error';
   }
-  if (/manifest unknown|name unknown|not found|no such image|repository .* not found|404/.test(m)) return 'not_found';
-  if (/unauthorized|authentication required|denied|incorrect username or password|401|403/.test(m)) return 'runtime_error';
+  // status codes as whole numbers: a registry on port 40391 is no 403
+  if (/manifest unknown|name unknown|not found|no such image|repository .* not found|\b404\b/.test(m)) return 'not_found';
+  if (/unauthorized|authentication required|denied|incorrect username or password|\b40[13]\b/.test(m)) return 'runtime_error';
   if (/connection refused|no such host|i\/o timeout|network is unreachable|dial tcp|connection reset|server gave http response|x509|tls|timeout|eof/.test(m)) return 'unavailable';
   return 'runtime_error';
 }

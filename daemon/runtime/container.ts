@@ -37,6 +37,8 @@ export interface CreateOptions {
   overrides: SpecOverrides;
   /** Where init's output goes instead of its folder's log (a CRI container's log_path); its folder must exist. */
   initLog?: string;
+  /** Init's stdin is a pipe fed through the attach socket (a CRI container's stdin without tty). */
+  stdin?: boolean;
 }
 
 const OWN_NAMES = new Set<string>(Object.values(CONTAINER_OWN_NAMES));
@@ -125,7 +127,7 @@ export class Container {
         await c.mountRootfs();
         trace('rootfs.mounted', id);
       }
-      await c.launch(INIT_PROCESS, spec.process, runtimeConfig(spec, bundle), { logFile: o.initLog });
+      await c.launch(INIT_PROCESS, spec.process, runtimeConfig(spec, bundle), { logFile: o.initLog, stdin: o.stdin && !spec.process.terminal });
       trace('create.recorded', id);
       c.runcStatus = 'created';
       return c;

@@ -103,16 +103,17 @@ export class Supervisor {
 
   /** With start: true the call is all or nothing: a start that fails removes what the create made. */
   /** EXTRA: what only the CRI gives, beyond container.create's params (a pod's namespaces, mounts, log path). */
-  async create(p: ParsedParamsOf<'container.create'>, extra: { overrides?: SpecOverrides; initLog?: string } = {}): Promise<ContainerT> {
+  async create(p: ParsedParamsOf<'container.create'>, extra: { overrides?: SpecOverrides; initLog?: string; stdin?: boolean } = {}): Promise<ContainerT> {
     // taken before the queue: an image.remove from now on sees this create and refuses
     const taken = p.image ? this.images.take(p.image) : undefined;
     const overrides = { args: p.args, env: p.env, cwd: p.cwd, user: p.user, resources: p.resources, terminal: p.terminal, ...extra.overrides };
     try {
       return await this.queue.run(p.id, async () => {
         if (this.containers.has(p.id)) throw errors.alreadyExists(`container ${p.id}`);
-        const c = await Container.create(this.deps, p.id, { bundle: p.bundle, image: taken?.source, labels: p.labels ?? {}, overrides, initLog: extra.initLog });
-        // init has not run yet: a relay opened now keeps its first output (a prompt) for the first attach
-        if (c.init?.spec.terminal) await this.openRelay(c.id, INIT_PROCESS, false);
+        const c = await Container.create(this.deps, p.id, { bundle: p.bundle, image: taken?.source, labels: p.labels ?? {}, overrides, initLog: extra.initLog, stdin: extra.stdin });
+        // init has not run yet: a relay opened now keeps its first output (a prompt) for the first attach;
+        // a stdin pipe's relay holds it open (conmon closes it when corrald's attach goes)
+        if (c.init?.spec.terminal || c.init?.stdin) await this.openRelay(c.id, INIT_PROCESS, !c.init.spec.terminal);
         // exits found by the watch queue behind this task, so they are reported after the create
         this.containers.set(c.id, c);
         this.exits.watch(c, c.init!);

@@ -11,34 +11,25 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { startDaemon, until, type DaemonHandle } from '../helpers/daemon.js';
-import { buildTestImages, scratch, startRegistry, type Registry } from '../helpers/images.js';
-import { criClient, grpcCode, parseCriLog, type CriClient } from '../helpers/cri.js';
+import { until, type DaemonHandle } from '../helpers/daemon.js';
+import { criClient, criFixture, grpcCode, parseCriLog, type CriClient, type CriFixture } from '../helpers/cri.js';
 import { GrpcCode } from '../../daemon/cri/convert.js';
 import type { Client } from '../../shared/client.js';
 
+let f: CriFixture;
 let dir: string;
-let reg: Registry;
 let d: DaemonHandle;
 let cri: CriClient;
 let api: Client;
 let image: string;
 
 before(async () => {
-  dir = await scratch('cri');
-  const imgs = await buildTestImages(dir);
-  reg = await startRegistry(path.join(dir, 'registry'));
-  reg.push(`oci:${imgs.base}`, 'corral/base:1');
-  image = `${reg.host}/corral/base:1`;
-  d = await startDaemon({ extraArgs: ['--insecure-registries', reg.host] });
-  cri = criClient(path.join(d.state, 'cri.sock'));
-  api = await d.client();
+  f = await criFixture('cri');
+  ({ dir, d, cri, api, image } = f);
 });
 after(async () => {
   cri?.close();
-  await d?.cleanup();
-  await reg?.stop();
-  if (dir) await fsp.rm(dir, { recursive: true, force: true });
+  await f?.close();
 });
 
 const ns = (pid: number, kind: string) => fs.readlinkSync(`/proc/${pid}/ns/${kind}`);
@@ -76,6 +67,7 @@ test("crictl's sequence: pull, runp, create, start, ps, exec -s, logs, stop, rm,
       envs: [{ key: 'ROLE', value: 'frontend' }],
       labels: { tier: 'web' },
       log_path: 'web/0.log',
+      linux: { resources: { cpu_shares: 512 } },
     },
     sandbox_config: config,
   });
@@ -86,6 +78,12 @@ test("crictl's sequence: pull, runp, create, start, ps, exec -s, logs, stop, rm,
   assert.deepEqual(ps.containers.map((c: { id: string }) => c.id), [ctr]);
   assert.equal(ps.containers[0].metadata.name, 'web');
   assert.equal((await cri.runtime.ListContainers({ filter: { id: ctr.slice(0, 8) } })).containers.length, 1, 'a short id');
+
+  // ContainerStatus reports the limits applied, at create and by UpdateContainerResources
+  await cri.runtime.UpdateContainerResources({ container_id: ctr, linux: { memory_limit_in_bytes: 134217728 } });
+  const limits = (await cri.runtime.ContainerStatus({ container_id: ctr })).status.resources.linux;
+  assert.deepEqual([limits.cpu_shares, limits.memory_limit_in_bytes, limits.cpu_quota], ['512', '134217728', '0']);
+  assert.equal((await api.request('container.stats', { id: ctr })).memory.limitBytes, 134217728);
 
   const ex = await cri.runtime.ExecSync({ container_id: ctr, cmd: ['sh', '-c', 'echo out; echo err >&2; exit 3'], timeout: 10 });
   assert.equal(ex.stdout.toString(), 'out\n');
@@ -141,7 +139,7 @@ test('errors as kubelet reads them: NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITI
   assert.equal(await grpcCode(cri.runtime.RemovePodSandbox({ pod_sandbox_id: 'nope' })), 'ok');
   assert.equal(await grpcCode(cri.runtime.RunPodSandbox({ config: {} })), GrpcCode.INVALID_ARGUMENT);
   assert.equal(await grpcCode(cri.image.PullImage({ image: { image: 'Bad Ref' } })), GrpcCode.INVALID_ARGUMENT);
-  assert.equal(await grpcCode(cri.image.PullImage({ image: { image: `${reg.host}/corral/none:1` } })), GrpcCode.NOT_FOUND);
+  assert.equal(await grpcCode(cri.image.PullImage({ image: { image: `${f.reg.host}/corral/none:1` } })), GrpcCode.NOT_FOUND);
   assert.equal((await cri.image.ImageStatus({ image: { image: 'corral/none:1' } })).image, null, 'an image not present: no image, no error');
   assert.equal(await grpcCode(cri.image.RemoveImage({ image: { image: 'corral/none:1' } })), 'ok');
   const pf = await cri.runtime.PortForward({ pod_sandbox_id: 'x' }).catch((e: { code: number; details: string }) => e);

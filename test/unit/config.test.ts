@@ -23,6 +23,7 @@ const DEFAULTS: Config = {
   socket: '/run/corral/corrald.sock',
   roSocket: '/run/corral/corrald-ro.sock',
   criSocket: '/run/corral/cri.sock',
+  criStreamAddress: { host: '127.0.0.1', port: 0 },
   insecureRegistries: [],
   group: 'root',
   roGroup: 'root',
@@ -41,6 +42,8 @@ describe('parseArgs: accepted', () => {
     ['no flags: the defaults', [], {}],
     ['--no-cri: no CRI socket', ['--no-cri'], { criSocket: null }],
     ['--cri-socket moves it', ['--cri-socket', '/x/cri.sock'], { criSocket: '/x/cri.sock' }],
+    ['--cri-stream-address on a fixed port', ['--cri-stream-address', '10.0.0.5:10010'], { criStreamAddress: { host: '10.0.0.5', port: 10010 } }],
+    ['--cri-stream-address in IPv6', ['--cri-stream-address=[::1]:0'], { criStreamAddress: { host: '::1', port: 0 } }],
     ['--insecure-registries, comma-separated', ['--insecure-registries', '127.0.0.1:5000, localhost:5001'], { insecureRegistries: ['127.0.0.1:5000', 'localhost:5001'] }],
     [
       '--state moves every socket under it',
@@ -121,6 +124,10 @@ describe('parseArgs: refused with invalid_params', () => {
     ['--log-size-max below -1', ['--log-size-max', '-2'], /--log-size-max must be a whole number of at least -1/],
     ['a number with a unit', ['--log-size-max', '10M'], /--log-size-max/],
     ['bad log level', ['--log-level', 'verbose'], /--log-level must be one of trace, debug, info, warn, error, fatal, silent/],
+    ['--cri-stream-address without a port', ['--cri-stream-address', '127.0.0.1'], /--cri-stream-address must be HOST:PORT/],
+    ['--cri-stream-address past the last port', ['--cri-stream-address', 'localhost:65536'], /--cri-stream-address must be HOST:PORT/],
+    ['--cri-stream-address on every interface', ['--cri-stream-address', '0.0.0.0:10010'], /must name an address clients can reach, not "0.0.0.0"/],
+    ['--cri-stream-address with --no-cri', ['--no-cri', '--cri-stream-address', '127.0.0.1:0'], /--no-cri and --cri-stream-address contradict/],
     ['log level in capitals', ['--log-level', 'INFO'], /--log-level must be one of/],
   ];
   for (const [name, argv, message] of cases) {
@@ -163,7 +170,8 @@ describe('helpText', () => {
     const listed = [...text.matchAll(/^\s+--([a-z-]+)/gm)].map((m) => m[1]);
     assert.deepEqual(listed, flags.map((f) => f.name));
     for (const f of flags) {
-      if (f.value) assert.doesNotThrow(() => parseArgs([`--${f.name}=${f.name === 'root' ? '/r' : f.name === 'state' ? '/s' : f.name === 'log-level' ? 'warn' : /BYTES|N/.test(f.value!) ? '1000' : '/p'}`]), f.name);
+      const sample = f.name === 'root' ? '/r' : f.name === 'state' ? '/s' : f.name === 'log-level' ? 'warn' : f.value === 'HOST:PORT' ? '127.0.0.1:0' : /BYTES|N/.test(f.value ?? '') ? '1000' : '/p';
+      if (f.value) assert.doesNotThrow(() => parseArgs([`--${f.name}=${sample}`]), f.name);
       // a switch either answers at once (--help, --version) or is a setting (--no-cri)
       else if (f.name === 'help' || f.name === 'version') assert.notEqual(parseArgs([`--${f.name}`]).kind, 'run');
       else assert.equal(parseArgs([`--${f.name}`]).kind, 'run');

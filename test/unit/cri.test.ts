@@ -4,7 +4,7 @@
 // namespaces a pod's container joins or leaves.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { containerState, credentials, criResources, exitReason, grpcCode, GrpcCode, matchesId, matchesLabels, nanos, sandboxState } from '../../daemon/cri/convert.js';
+import { containerState, credentials, criResources, exitReason, linuxResources, grpcCode, GrpcCode, matchesId, matchesLabels, nanos, sandboxState } from '../../daemon/cri/convert.js';
 import { mergeNamespaces } from '../../daemon/runtime/container-spec.js';
 import { ErrorCodes, type ErrorReason } from '../../shared/errors.js';
 
@@ -71,6 +71,13 @@ test('criResources: zero means unset; what corral applies is kept', () => {
     memoryLimitBytes: 67108864,
   });
   assert.deepEqual(criResources({ cpu_shares: '1' }), undefined, 'below the kernel minimum of 2');
+});
+
+test('linuxResources: what corral applied, in the CRI\'s words and int64 strings; nothing set, nothing said', () => {
+  assert.deepEqual(linuxResources(undefined), {});
+  assert.deepEqual(linuxResources({ cpuShares: 512, memoryLimitBytes: 67108864 }), { cpu_shares: '512', memory_limit_in_bytes: '67108864' });
+  const all = { cpu_period: '100000', cpu_quota: '50000', cpu_shares: '512', memory_limit_in_bytes: '67108864' };
+  assert.deepEqual(linuxResources(criResources(all)), all, 'a round trip');
 });
 
 test('credentials: username and password, or base64 auth', () => {
