@@ -134,6 +134,7 @@ export const Container = z.object({
 });
 
 const Stream = z.enum(['stdout', 'stderr']);
+export type StreamT = z.output<typeof Stream>;
 
 export const LogLine = z.object({
   time: Timestamp,
@@ -676,7 +677,8 @@ export type NotificationOf<N extends NotificationName> = z.output<(typeof notifi
 export type ContainerT = z.output<typeof Container>;
 export type ProcessT = z.output<typeof Process>;
 export type EventT = z.output<typeof Event>;
-type ImageEventT = Extract<EventT, { image: ImageT }>;
+/** An event about an image (image.pull, image.import, image.remove). */
+export type ImageEventT = Extract<EventT, { image: ImageT }>;
 /** The events about images rather than containers: they carry an image, no container id. */
 export const isImageEvent = (e: EventT): e is ImageEventT => e.type === 'image.pull' || e.type === 'image.import' || e.type === 'image.remove';
 export type LogLineT = z.output<typeof LogLine>;

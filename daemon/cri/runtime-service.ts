@@ -14,7 +14,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { INIT_PROCESS, type ContainerT } from '../../shared/api.js';
+import { INIT_PROCESS } from '../../shared/api.js';
+import type { Container } from '../runtime/container.js';
 import { CorralError, errors } from '../../shared/errors.js';
 import { VERSION } from '../../shared/version.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -136,8 +137,19 @@ export class CriRuntimeService {
     throw errors.notFound(`${what} ${id}`, 'list them (ListPodSandbox, ListContainers)');
   }
 
-  private corral(id: string): ContainerT | undefined {
-    return this.sup.has(id) ? this.sup.get(id) : undefined;
+  /**
+   * The corral container that is this CRI object, as the supervisor holds it:
+   * its state and init's pid are read from memory, and a whole view (with
+   * its processes) is built only where the answer needs one (ContainerStatus),
+   * not per container of every list kubelet asks for each second.
+   */
+  private corral(id: string): Container | undefined {
+    return this.sup.has(id) ? this.sup.find(id) : undefined;
+  }
+
+  /** Init's pid while it runs: a stopped container's recorded pid means nothing any more. */
+  private livePid(c: Container | undefined): number | null {
+    return c && c.state !== 'stopped' ? (c.init?.pid ?? null) : null;
   }
 
   async runPodSandbox(req: { config?: PodSandboxConfig; runtime_handler?: string }) {
@@ -242,7 +254,7 @@ export class CriRuntimeService {
         network: { ip: s.hostNetwork ? '' : '127.0.0.1', additional_ips: [] },
         linux: { namespaces: { options: { network: nsMode(s.hostNetwork), pid: 'CONTAINER', ipc: 'POD' } } },
       },
-      info: req.verbose ? { pid: String(infra?.pid ?? 0), hostname: s.hostname } : {},
+      info: req.verbose ? { pid: String(this.livePid(infra) ?? 0), hostname: s.hostname } : {},
       containers_statuses: [],
       timestamp: nanos(new Date().toISOString()),
     };
@@ -262,7 +274,8 @@ export class CriRuntimeService {
   async createContainer(req: { pod_sandbox_id?: string; config?: ContainerConfig }) {
     const s = this.sandboxOrThrow(req.pod_sandbox_id ?? '');
     const infra = this.corral(s.id);
-    if (!infra || sandboxState(infra) !== 'SANDBOX_READY' || !infra.pid) {
+    const infraPid = this.livePid(infra);
+    if (!infra || sandboxState(infra) !== 'SANDBOX_READY' || !infraPid) {
       throw errors.invalidState(`pod sandbox ${s.id} is not ready (its infra container is ${infra?.state ?? 'gone'}); run a new one`);
     }
     const cfg = req.config ?? {};
@@ -297,9 +310,9 @@ export class CriRuntimeService {
     const pidMode = sc?.namespace_options?.pid;
     const namespaces: NamespaceOverride[] = Object.entries(SHARED_NAMESPACES)
       .filter(([type]) => !(type === 'network' && s.hostNetwork))
-      .map(([type, ns]) => ({ type, path: `/proc/${infra.pid}/ns/${ns}` }));
+      .map(([type, ns]) => ({ type, path: `/proc/${infraPid}/ns/${ns}` }));
     if (s.hostNetwork) namespaces.push({ type: 'network', absent: true });
-    if (pidMode === 'POD') namespaces.push({ type: 'pid', path: `/proc/${infra.pid}/ns/pid` });
+    if (pidMode === 'POD') namespaces.push({ type: 'pid', path: `/proc/${infraPid}/ns/pid` });
     if (pidMode === 'NODE') namespaces.push({ type: 'pid', absent: true });
     const uid = sc?.run_as_user?.value;
     const gid = sc?.run_as_group?.value;
@@ -352,9 +365,18 @@ export class CriRuntimeService {
   /** The stop signal, then SIGKILL once TIMEOUT seconds have passed (0: at once), as kubelet expects. */
   async stopContainer(req: { container_id?: string; timeout?: string | number }) {
     const r = this.containerOrThrow(req.container_id ?? '');
-    const signal = this.sup.images.list().find((i) => i.digest === r.imageRef)?.config.stopSignal ?? 'SIGTERM';
+    const signal = this.stopSignal(r.imageRef);
     await this.stopCorral(r.id, Number(req.timeout ?? 0) * 1000, signal);
     return {};
+  }
+
+  /** The image's StopSignal, or SIGTERM (also when the image is gone since). */
+  private stopSignal(digest: string): string {
+    try {
+      return this.sup.images.get(digest).config.stopSignal ?? 'SIGTERM';
+    } catch {
+      return 'SIGTERM';
+    }
   }
 
   private async stopCorral(id: string, graceMs: number, signal: string = 'SIGTERM'): Promise<void> {
@@ -393,7 +415,7 @@ export class CriRuntimeService {
     return {};
   }
 
-  private containerView(r: ContainerRecordT, c: ContainerT) {
+  private containerView(r: ContainerRecordT, c: Container) {
     return {
       id: r.id,
       pod_sandbox_id: r.sandboxId,
@@ -408,7 +430,7 @@ export class CriRuntimeService {
     };
   }
 
-  private listed(): { r: ContainerRecordT; c: ContainerT }[] {
+  private listed(): { r: ContainerRecordT; c: Container }[] {
     return [...this.records.containers.values()].flatMap((r) => {
       const c = this.corral(r.id);
       return c ? [{ r, c }] : [];
@@ -425,7 +447,7 @@ export class CriRuntimeService {
 
   containerStatus(req: { container_id?: string; verbose?: boolean }) {
     const r = this.containerOrThrow(req.container_id ?? '');
-    const c = this.corral(r.id);
+    const c = this.corral(r.id)?.view();
     if (!c) throw errors.notFound(`container ${r.id}`, 'it was deleted through corral');
     const oomKilled = c.exitStatus === 137 && /oom/i.test(c.exitReason ?? '');
     return {

@@ -107,9 +107,9 @@ export class StreamSession {
       if (!req.tty && !req.stdin) relay?.endInput();
       return { processId, relay, terminal: req.tty, input: req.stdin };
     }
-    const c = sup.get(id);
+    const c = sup.find(id);
     if (c.state !== 'running') throw errors.invalidState(`container ${id} is ${c.state}; attach to a running one`);
-    const init = sup.find(id).getProcess(INIT_PROCESS);
+    const init = c.getProcess(INIT_PROCESS);
     const terminal = init.spec.terminal === true;
     const relay = await this.join(INIT_PROCESS);
     const stdinOpen = terminal || (init.stdin === true && sup.relays.has(id, INIT_PROCESS) && !relay?.inputEnded);

@@ -142,9 +142,6 @@ export class Container {
     const { layout } = this.deps;
     const digest = this.record.image?.digest;
     if (!digest) return;
-    await fs.mkdir(layout.overlayUpper(this.id), { recursive: true });
-    await fs.mkdir(layout.overlayWork(this.id), { recursive: true });
-    await fs.mkdir(layout.rootfsDir(this.id), { recursive: true });
     await mountOverlay({ lower: layout.unpackedRootfs(digest), upper: layout.overlayUpper(this.id), work: layout.overlayWork(this.id), target: layout.rootfsDir(this.id) });
   }
 

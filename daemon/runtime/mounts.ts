@@ -7,6 +7,7 @@
 // mount(8) and umount(8) do the work: Node has no mount(2).
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { CorralError } from '../../shared/errors.js';
 
@@ -66,12 +67,14 @@ export interface OverlayDirs {
   target: string;
 }
 
-/** Mounts the overlay of DIRS at its target, unless it is mounted there already (after a restart). */
+/** Mounts the overlay of DIRS at its target (making its folders), unless it is mounted there already. */
 export async function mountOverlay(d: OverlayDirs): Promise<void> {
   for (const p of [d.lower, d.upper, d.work]) {
     if (OPTION_BREAKERS.test(p)) throw new CorralError('unavailable', `cannot mount an overlay with ${p}: overlayfs options cannot hold ",", ":" or "\\"; move --root to a path without them`);
   }
+  // a start right after the create finds it mounted: one read of mountinfo, no folders made again
   if (await isMounted(d.target)) return;
+  for (const dir of [d.upper, d.work, d.target]) await fs.mkdir(dir, { recursive: true });
   await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${d.lower},upperdir=${d.upper},workdir=${d.work}`, d.target]);
 }
 

@@ -9,10 +9,10 @@
 // terminal init between create and start) keeps what came before the first
 // attach, bounded, so the first prompt is not lost.
 import type { Logger } from 'pino';
+import type { StreamT as Stream } from '../../shared/api.js';
 import { errors } from '../../shared/errors.js';
 import { connectAttach, type AttachConnection } from '../oci/attach-socket.js';
 
-type Stream = 'stdout' | 'stderr';
 
 /** One coalesced notification carries at most this many bytes. */
 const MAX_BURST_BYTES = 64 * 1024;

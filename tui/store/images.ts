@@ -7,11 +7,10 @@
 // that come while the list is on its way are held and applied over it: each
 // is idempotent, so one the list already holds changes nothing. The reducer
 // is pure; the ImageList model around it asks and listens.
-import { isImageEvent, type EventT, type ImageT } from '../../shared/api.js';
+import { isImageEvent, type EventT, type ImageEventT, type ImageT } from '../../shared/api.js';
 import { errorText } from '../format.js';
 import { Model, type Send } from './model.js';
 
-type ImageEventT = Extract<EventT, { image: ImageT }>;
 
 export interface ImagesState {
   byDigest: Readonly<Record<string, ImageT>>;
