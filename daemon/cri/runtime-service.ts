@@ -9,13 +9,13 @@
 // call goes through the supervisor, so the one-writer-per-container queue,
 // the state table and the crash guarantees hold for Kubernetes as they do for
 // the JSON-RPC API.
-import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { INIT_PROCESS } from '../../shared/api.js';
 import type { Container } from '../runtime/container.js';
+import { reopenLog } from '../oci/attach-socket.js';
 import { CorralError, errors } from '../../shared/errors.js';
 import { VERSION } from '../../shared/version.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -576,7 +576,7 @@ export class CriRuntimeService {
     const r = this.containerOrThrow(req.container_id ?? '');
     const c = this.corral(r.id);
     if (c?.state !== 'running') throw errors.invalidState(`container ${r.id} is not running; its log is closed`);
-    await reopenLog(this.sup.deps.layout.runtimeBundle(r.id, INIT_PROCESS));
+    reopenLog(this.sup.deps.layout.runtimeBundle(r.id, INIT_PROCESS));
     return {};
   }
 }
@@ -587,16 +587,4 @@ function streams(what: string, req: { tty?: boolean; stdin?: boolean; stdout?: b
   if (o.tty && o.stderr) throw new CorralError('invalid_params', `${what}: tty and stderr cannot both be true (a terminal has one output)`);
   if (!o.stdin && !o.stdout && !o.stderr) throw new CorralError('invalid_params', `${what}: one of stdin, stdout or stderr must be set`);
   return o;
-}
-
-/** conmon's ctl fifo sits in its -b folder; a fifo whose reader is gone must not hang: opened non-blocking. */
-async function reopenLog(bundleDir: string): Promise<void> {
-  const fh = await fs.open(path.join(bundleDir, 'ctl'), constants.O_WRONLY | constants.O_NONBLOCK).catch((err: NodeJS.ErrnoException) => {
-    throw new CorralError('runtime_error', `cannot reach the container's monitor to reopen its log (${err.code})`, { cause: err });
-  });
-  try {
-    await fh.write('2 0 0\n');
-  } finally {
-    await fh.close();
-  }
 }

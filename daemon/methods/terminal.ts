@@ -32,7 +32,7 @@ export function terminalMethods({ sup }: DaemonContext): Pick<Handlers, Terminal
       const unread = sup.relays.unread(p.id, processId);
       const proc = unread ? sup.find(p.id).getProcess(processId) : running(p.id, processId, 'attach');
       const relay = unread ?? (await sup.relays.get(p.id, processId));
-      const tail = p.tail ? await readLogTail(sup.deps.layout.logFile(p.id, processId), p.tail) : undefined;
+      const tail = p.tail ? await readLogTail(sup.find(p.id).logFile(processId), p.tail) : undefined;
       const terminal = proc.spec.terminal === true;
       const stdin = terminal || (proc.stdin === true && sup.relays.has(p.id, processId) && !relay.inputEnded);
       const subscription = ctx.conn.addSubscription((out) => {

@@ -124,22 +124,32 @@ function writePackets(sock: SeqpacketSocket, data: Buffer): Promise<void> {
 }
 
 /**
- * Resizes the terminal through conmon's ctl fifo in FOLDER: `1 ROWS COLS`.
- * Opened non-blocking: ENXIO (no reader) means the monitor is gone, and a
- * blocking open would hang a libuv thread on it.
+ * Writes one message to conmon's ctl fifo in FOLDER (conmon's ctrl.c): `1
+ * ROWS COLS` resizes the terminal, `2 0 0` reopens the log file. Opened
+ * non-blocking: ENXIO (no reader) means the monitor is gone, and a blocking
+ * open would hang a libuv thread on it. WHAT names the act for the errors.
  */
-export function resizeTerminal(folder: string, rows: number, cols: number): void {
+function writeCtl(folder: string, message: string, what: string): void {
   let fd: number;
   try {
     fd = fs.openSync(`${folder}/ctl`, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
   } catch (err) {
-    throw new CorralError('invalid_state', `cannot resize: the process's monitor is gone (${(err as NodeJS.ErrnoException).code}); it has exited`, { cause: err });
+    throw new CorralError('invalid_state', `cannot ${what}: the process's monitor is gone (${(err as NodeJS.ErrnoException).code}); it has exited`, { cause: err });
   }
   try {
-    fs.writeSync(fd, `1 ${rows} ${cols}\n`);
+    fs.writeSync(fd, `${message}\n`);
   } catch (err) {
-    throw new CorralError('runtime_error', `cannot resize: writing conmon's ctl fifo failed (${(err as NodeJS.ErrnoException).code})`, { cause: err });
+    throw new CorralError('runtime_error', `cannot ${what}: writing conmon's ctl fifo failed (${(err as NodeJS.ErrnoException).code})`, { cause: err });
   } finally {
     fs.closeSync(fd);
   }
+}
+
+export function resizeTerminal(folder: string, rows: number, cols: number): void {
+  writeCtl(folder, `1 ${rows} ${cols}`, 'resize');
+}
+
+/** conmon opens its log file anew (kubelet rotated it: the CRI's ReopenContainerLog). */
+export function reopenLog(folder: string): void {
+  writeCtl(folder, '2 0 0', 'reopen the log');
 }

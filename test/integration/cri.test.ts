@@ -176,6 +176,32 @@ test('errors as kubelet reads them: NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITI
   await cri.runtime.RemovePodSandbox({ pod_sandbox_id: pod });
 });
 
+test('ReopenContainerLog after kubelet rotated the log: conmon writes a new file at log_path; a stopped container is FAILED_PRECONDITION', async () => {
+  const logs = path.join(dir, 'pod-logs');
+  const config = podConfig(logs);
+  const { pod_sandbox_id: pod } = await cri.runtime.RunPodSandbox({ config });
+  await cri.image.PullImage({ image: { image } });
+  const { container_id: ctr } = await cri.runtime.CreateContainer({
+    pod_sandbox_id: pod,
+    config: { metadata: { name: 'ticker' }, image: { image }, args: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo tick-$i; sleep 0.1; done'], log_path: 'ticker.log' },
+    sandbox_config: config,
+  });
+  await cri.runtime.StartContainer({ container_id: ctr });
+  const logPath = path.join(logs, 'ticker.log');
+  await until(() => fs.existsSync(logPath) && fs.readFileSync(logPath, 'utf8').includes('tick-1'), 'the first tick');
+  // what kubelet's log manager does: rename the file aside, then ask the runtime to reopen
+  fs.renameSync(logPath, `${logPath}.1`);
+  await cri.runtime.ReopenContainerLog({ container_id: ctr });
+  const fresh = await until(async () => {
+    const lines = parseCriLog(await fsp.readFile(logPath, 'utf8').catch(() => ''));
+    return lines.length ? lines : undefined;
+  }, 'lines in the reopened log');
+  assert.match(fresh[0].text, /^tick-\d+$/);
+  await cri.runtime.StopContainer({ container_id: ctr, timeout: 0 });
+  assert.equal(await grpcCode(cri.runtime.ReopenContainerLog({ container_id: ctr })), GrpcCode.FAILED_PRECONDITION);
+  await cri.runtime.RemovePodSandbox({ pod_sandbox_id: pod });
+});
+
 test('a CRI container deleted through the JSON-RPC API is gone for the CRI too', async () => {
   const config = podConfig(path.join(dir, 'pod-logs'));
   const { pod_sandbox_id: pod } = await cri.runtime.RunPodSandbox({ config });
