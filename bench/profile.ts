@@ -35,10 +35,10 @@ interface HopSpec {
 const HOPS: HopSpec[] = [
   { hop: 'client:send:container.create', after: [], party: 'socket', note: 'the client sends container.create {…, start: true}' },
   { hop: 'read:container.create', after: ['client:send:container.create'], party: 'socket', note: 'the request crosses the socket and is read' },
-  { hop: 'rootfs.mounted', after: ['read:container.create'], party: 'corrald', note: "(from an image) zod, the spec from the image's config, folders, state.json (fsync) and config.json written, the overlay mounted (mount(8) spawned)" },
-  { hop: 'conmon.spawned', after: ['rootfs.mounted', 'read:container.create'], party: 'corrald', note: '(from a bundle: zod, the bundle\'s spec read, folders, state.json with fsync) process.json and config.json written, conmon spawned (fork+exec from corrald)' },
+  { hop: 'rootfs.mounted', after: ['read:container.create'], party: 'corrald', note: "(from an image) zod, the spec from the image's config, folders, state.json (its fsync runs on meanwhile) and config.json written, the overlay mounted (mount(8) spawned)" },
+  { hop: 'conmon.spawned', after: ['rootfs.mounted', 'read:container.create'], party: 'corrald', note: '(from a bundle: zod, the bundle\'s spec read, folders, state.json, whose fsync runs on beside conmon) process.json and config.json written, conmon spawned (fork+exec from corrald)' },
   { hop: 'conmon.sync', after: ['conmon.spawned'], party: 'runtime', note: 'conmon starts and runs `runc create` (runc init, namespaces, cgroups), then sends the pid' },
-  { hop: 'create.recorded', after: ['conmon.sync'], party: 'corrald', note: "the pid's and conmon's start times read, process.json with the pid written (fsync)" },
+  { hop: 'create.recorded', after: ['conmon.sync'], party: 'corrald', note: "the pid's and conmon's start times read, process.json with the pid written (fsync), state.json's fsync done" },
   { hop: 'runc.start', after: ['create.recorded'], party: 'runtime', note: '`runc start` spawned by corrald and done' },
   { hop: 'start.recorded', after: ['runc.start'], party: 'corrald', note: 'state.json with startedAt written (no fsync: only this boot needs it)' },
   { hop: 'reply:container.create', after: ['start.recorded'], party: 'corrald', note: 'the event and the view; the reply about to be written' },
@@ -51,8 +51,9 @@ const HOPS: HopSpec[] = [
   { hop: 'client:recv:container.wait', after: ['reply:container.wait'], party: 'socket', note: 'the reply written and across the socket' },
   { hop: 'client:send:container.delete', after: ['client:recv:container.wait'], party: 'socket', note: 'the client sends container.delete' },
   { hop: 'read:container.delete', after: ['client:send:container.delete'], party: 'socket', note: 'the request is read' },
-  { hop: 'runc.delete', after: ['read:container.delete'], party: 'runtime', note: "`runc delete`, run in the container's queue as soon as the exit was recorded, done" },
-  { hop: 'delete.done', after: ['runc.delete'], party: 'corrald', note: "the monitor's end awaited (polled from 1 ms, doubling to 10); both folders renamed aside and removed (an image's: umount(8) spawned)" },
+  { hop: 'runc.delete', after: ['read:container.delete', 'exit.recorded'], party: 'runtime', note: "`runc delete`, started as soon as the exit was noted (beside its record's fsyncs), done" },
+  { hop: 'delete.committed', after: ['runc.delete'], party: 'corrald', note: "the monitor's end awaited (polled from 1 ms, doubling to 10); the commit: both folders renamed aside" },
+  { hop: 'delete.done', after: ['delete.committed'], party: 'corrald', note: "both folders removed side by side (an image's: umount(8) spawned)" },
   { hop: 'reply:container.delete', after: ['delete.done'], party: 'corrald', note: 'the event; the reply about to be written' },
   { hop: 'client:recv:container.delete', after: ['reply:container.delete'], party: 'socket', note: 'the reply written and across the socket' },
 ];
@@ -124,7 +125,8 @@ function hopTable(from: From, client: Map<string, Stamps>, traced: Map<string, S
     offsets.push(all);
   }
   const specs = HOPS.filter((h) => offsets.every((o) => o.has(h.hop)));
-  const last = specs.at(-1)!.hop;
+  // the run ends with the delete's answer; what its queue does after that is off the path
+  const last = specs.some((h) => h.hop === 'client:recv:container.delete') ? 'client:recv:container.delete' : specs.at(-1)!.hop;
   const costOf = (o: Map<string, number>, h: HopSpec) => {
     const before = h.after.filter((a) => o.has(a));
     return before.length ? o.get(h.hop)! - Math.max(...before.map((a) => o.get(a)!)) : o.get(h.hop)!;

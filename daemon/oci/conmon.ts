@@ -5,6 +5,7 @@
 // A thin adapter like podman's: no state logic; runtime failures become typed
 // errors here, at the edge, in runc's own words.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { CorralError } from '../../shared/errors.js';
@@ -187,6 +188,13 @@ async function killMonitor(child: ChildProcess, conmonPidFile: string): Promise<
 
 /** A pid file of conmon's (-p, -P): the pid, or 0 when it is missing or unreadable. */
 export async function readPidFile(file: string): Promise<number> {
-  const pid = Number((await fs.readFile(file, 'utf8').catch(() => '')).trim());
+  let text = '';
+  try {
+    // a few bytes from the page cache: synchronous, off the thread pool (it is on every start's path)
+    text = readFileSync(file, 'utf8');
+  } catch {
+    // missing or unreadable: 0
+  }
+  const pid = Number(text.trim());
   return Number.isInteger(pid) && pid > 0 ? pid : 0;
 }

@@ -5,8 +5,7 @@
 // consistent with what it asked runc to do; it never decides policy (the
 // supervisor serialises calls per container and reports events) and never
 // assumes a state it did not read from runc or an exit file.
-import { readdirSync } from 'node:fs';
-import fs from 'node:fs/promises';
+import { mkdirSync, readdirSync } from 'node:fs';
 import type { ContainerT, ContainerStateT, ProcessT, ResourcesT } from '../../shared/api.js';
 import { CONTAINER_OWN_NAMES, INIT_PROCESS } from '../../shared/api.js';
 import { CorralError, errors } from '../../shared/errors.js';
@@ -18,7 +17,7 @@ import { ContainerRecord, ProcessRecord, runtimeConfig, type ContainerRecordT, t
 
 export type { ContainerRecordT, ExecOptions, ProcessRecordT } from './records.js';
 import { checkTransition, containerState, type Operation } from './decide.js';
-import { readJsonSync, removeAside, writeJsonAtomic } from './files.js';
+import { makeDurable, readJsonSync, removeAside, removeTree, renameAside, writeJsonAtomic } from './files.js';
 import type { Layout } from './layout.js';
 import { readExitFile, type ExitFile } from './exit-file.js';
 import { oomCounterFile, startTime, waitForEnd } from './procinfo.js';
@@ -69,6 +68,8 @@ export class Container {
   readonly unrecorded: string[] = [];
   /** runc no longer knows the container: releaseRuntime removed it after init's exit was recorded. */
   private runtimeReleased = false;
+  /** releaseSoon's runc delete, once started. */
+  private releasing: Promise<void> | undefined;
   /** Process folders whose process.json is there but unreadable: not corral's writing (recovery rebuilds or sets them aside). */
   readonly unreadable: string[] = [];
 
@@ -112,15 +113,20 @@ export class Container {
     const spec = o.image ? await specFromImage(id, o.image, o.overrides) : applyOverrides(await loadBundle(o.bundle!), o.overrides);
     const bundle = o.image ? layout.containerDir(id) : o.bundle!;
     try {
-      await fs.mkdir(layout.containerDir(id));
+      mkdirSync(layout.containerDir(id));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw errors.alreadyExists(`container ${id}`);
       throw err;
     }
     const image = o.image ? { ref: o.image.ref, digest: o.image.digest } : undefined;
     const c = new Container(deps, { id, bundle, ...(image ? { image } : {}), labels: o.labels, createdAt: now(), bootId: deps.bootId }, 'creating');
+    // state.json must be on disk before the answer, not before conmon: written now (a crash of corrald
+    // finds it in the page cache), its fsyncs run while conmon and runc create work
+    let durable: Promise<void> | undefined;
     try {
-      await c.saveRecord();
+      await c.saveRecord(false);
+      durable = makeDurable(layout.stateFile(id));
+      durable.catch(() => {}); // awaited below; a launch that fails first must not leave it unhandled
       if (o.image) {
         // only a crash of corrald in this boot can find these before init's record: recovery removes the folder
         await writeJsonAtomic(layout.imageConfigFile(id), spec, false);
@@ -128,6 +134,7 @@ export class Container {
         trace('rootfs.mounted', id);
       }
       await c.launch(INIT_PROCESS, spec.process, runtimeConfig(spec, bundle), { logFile: o.initLog, stdin: o.stdin && !spec.process.terminal });
+      await durable;
       trace('create.recorded', id);
       c.runcStatus = 'created';
       return c;
@@ -187,7 +194,7 @@ export class Container {
     try {
       // not recursive: a folder already there holds a record corral cannot read, never reused (recovery
       // has rolled back the ones a crash cut off before their record)
-      await fs.mkdir(layout.processDir(id, processId));
+      mkdirSync(layout.processDir(id, processId));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw errors.alreadyExists(`process ${processId} in container ${id}`);
       throw err;
@@ -204,8 +211,8 @@ export class Container {
     };
     // registered at once: the folder is this record's, and a failed exec removes both
     this.processes.set(processId, rec);
-    await fs.mkdir(layout.runtimeBundle(id, processId), { recursive: true });
-    await fs.mkdir(layout.monitorExitDir(id, processId), { recursive: true });
+    mkdirSync(layout.runtimeBundle(id, processId), { recursive: true });
+    mkdirSync(layout.monitorExitDir(id, processId), { recursive: true });
     // only a crash of corrald in this boot can find this pid-less record: no need to wait for the disk
     await writeJsonAtomic(layout.processFile(id, processId), rec, false);
     const exec = processId !== INIT_PROCESS;
@@ -396,33 +403,53 @@ export class Container {
     this.runtimeReleased = true;
   }
 
-  /** Removes the container from runc and both folders. The caller has made sure init has exited (or forces). */
+  /**
+   * releaseRuntime, started by the writer that records init's exit as soon
+   * as it is noted (runc start is done by then: the exit is queued behind
+   * it), so the fork and runc run while the record is fsync'd and the client
+   * asks for the delete. Not awaited by the queue; delete awaits it. A crash
+   * before the record is on disk loses nothing: the exit file holds the code.
+   */
+  releaseSoon(): Promise<void> {
+    this.releasing ??= this.releaseRuntime();
+    return this.releasing;
+  }
+
+  /**
+   * Deletes the container: runc forgets it and its monitors end (they write
+   * into both folders until then), then the commit, both folders renamed
+   * aside, after which it is gone for recovery too (which finishes the
+   * removal after a crash), then both are removed side by side (an image's
+   * overlay unmounted). The caller has made sure init has exited (or forces).
+   */
   async delete(): Promise<void> {
-    const gone = (err: unknown) => err instanceof CorralError && err.reason === 'not_found';
-    if (!this.runtimeReleased) {
-      try {
-        // a stopped container needs no force; a created one does (its init waits in runc's exec fifo)
-        await this.deps.runtime.delete(this.id, this.state !== 'stopped');
-      } catch (err) {
-        // runc disagrees with our record (e.g. a process outlived its lost monitor): make it so
-        if (!gone(err)) {
-          await this.deps.runtime.delete(this.id, true).catch((again) => {
-            if (!gone(again)) throw again;
-          });
-        }
-      }
-    }
+    await this.removeRuntime();
     trace('runc.delete', this.id);
     // a deleted container leaves nothing running: each monitor writes its exit file, then exits
     const monitors = [...this.processes.values()].filter((p) => p.conmonPid).map((p) => ({ pid: p.conmonPid!, start: p.conmonStart }));
     await waitForEnd(monitors, MONITOR_EXIT_WAIT_MS);
-    await this.removeFolders();
+    const asides = [renameAside(this.deps.layout.containerDir(this.id)), renameAside(this.deps.layout.runtimeContainerDir(this.id))];
+    trace('delete.committed', this.id);
+    await Promise.all(asides.map((dir) => dir && removeTree(dir)));
     trace('delete.done', this.id);
   }
 
-  private async removeFolders(): Promise<void> {
-    await removeAside(this.deps.layout.containerDir(this.id));
-    await removeAside(this.deps.layout.runtimeContainerDir(this.id));
+  private async removeRuntime(): Promise<void> {
+    const gone = (err: unknown) => err instanceof CorralError && err.reason === 'not_found';
+    // its failure is this one's to handle: it forces
+    await this.releasing?.catch(() => undefined);
+    if (this.runtimeReleased) return;
+    try {
+      // a stopped container needs no force; a created one does (its init waits in runc's exec fifo)
+      await this.deps.runtime.delete(this.id, this.state !== 'stopped');
+    } catch (err) {
+      // runc disagrees with our record (e.g. a process outlived its lost monitor): make it so
+      if (!gone(err)) {
+        await this.deps.runtime.delete(this.id, true).catch((again) => {
+          if (!gone(again)) throw again;
+        });
+      }
+    }
   }
 
   /** Best-effort teardown after a failed create: nothing may be left behind. */

@@ -86,11 +86,7 @@ export class ExitRecorder {
     trace('exit.seen', c.id);
     // a forced delete waiting for this exit's file learns of it now, not when the queue reaches it
     this.owners.get(c.id, processId)?.fileSeen();
-    await this.whileListed(c, () => this.record(c, processId, exit, reported));
-    // runc's part of a stopped container goes now, in its queue but not in anyone's answer
-    if (processId === INIT_PROCESS && c.init?.exitStatus !== undefined) {
-      void this.whileListed(c, () => c.releaseRuntime()).catch((err) => this.d.log.debug({ id: c.id, err }, 'runc delete after the exit failed; container.delete will force it'));
-    }
+    await this.whileListed(c, () => this.record(c, processId, exit, reported, true));
   }
 
   /** Runs TASK in C's queue if C is then still the container listed under its id (not deleted, nor replaced by a new one). */
@@ -109,8 +105,10 @@ export class ExitRecorder {
    * the event history), and waiters are answered only after the write, so an
    * answer never outruns the disk. A failed write is retried by the
    * reconcile loop; conmon's exit file keeps the code meanwhile.
+   * RELEASE: runc's record of a stopped container may go as soon as init's
+   * exit is noted (not when a forced delete records it: that delete forces).
    */
-  async record(c: Container, processId: string, exit: ExitSeen, reported = false): Promise<void> {
+  async record(c: Container, processId: string, exit: ExitSeen, reported = false, release = false): Promise<void> {
     const { status, at } = exit;
     let reason = exit.reason;
     const p = c.processes.get(processId);
@@ -120,6 +118,10 @@ export class ExitRecorder {
     if (reason === REASON_MONITOR_LOST && (await diskFull(this.d.layout.containerDir(c.id)))) reason = REASON_MONITOR_DISK_FULL;
     if (!reported) await this.reportOom(c, { processId, status });
     c.noteExit(processId, status, reason, at);
+    // runc's part of a stopped container goes now, beside the record's fsyncs, in nobody's answer
+    if (release && processId === INIT_PROCESS && this.d.listed(c.id) === c) {
+      c.releaseSoon().catch((err) => this.d.log.debug({ id: c.id, err }, 'runc delete after the exit failed; container.delete will force it'));
+    }
     if (!reported) this.d.emit(c, { type: 'process.exit', processId, pid: pid ?? undefined, exitStatus: status, ...(reason ? { exitReason: reason } : {}) });
     owner.stopWatching();
     owner.phase = 'saving';
