@@ -118,14 +118,17 @@ export class ExitRecorder {
     if (reason === REASON_MONITOR_LOST && (await diskFull(this.d.layout.containerDir(c.id)))) reason = REASON_MONITOR_DISK_FULL;
     if (!reported) await this.reportOom(c, { processId, status });
     c.noteExit(processId, status, reason, at);
-    // runc's part of a stopped container goes now, beside the record's fsyncs, in nobody's answer
-    if (release && processId === INIT_PROCESS && this.d.listed(c.id) === c) {
-      c.releaseSoon().catch((err) => this.d.log.debug({ id: c.id, err }, 'runc delete after the exit failed; container.delete will force it'));
-    }
     if (!reported) this.d.emit(c, { type: 'process.exit', processId, pid: pid ?? undefined, exitStatus: status, ...(reason ? { exitReason: reason } : {}) });
     owner.stopWatching();
     owner.phase = 'saving';
-    await this.saveExit(c, owner);
+    // the records are in the page cache and their fsyncs on the thread pool when this returns
+    const saved = this.saveExit(c, owner);
+    // runc's part of a stopped container goes now: its fork and run overlap the fsyncs' wait for
+    // the disk, and it is in nobody's answer (container.delete awaits it)
+    if (release && processId === INIT_PROCESS && this.d.listed(c.id) === c) {
+      c.releaseSoon().catch((err) => this.d.log.debug({ id: c.id, err }, 'runc delete after the exit failed; container.delete will force it'));
+    }
+    await saved;
     trace('exit.recorded', c.id);
     const log = reason ? this.d.log.warn.bind(this.d.log) : this.d.log.info.bind(this.d.log);
     log({ id: c.id, processId, processPid: pid, exitStatus: status, reason }, 'process exited');
