@@ -5,7 +5,8 @@
 // consistent with what it asked runc to do; it never decides policy (the
 // supervisor serialises calls per container and reports events) and never
 // assumes a state it did not read from runc or an exit file.
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
+import fs from 'node:fs/promises';
 import type { ContainerT, ContainerStateT, ProcessT, ResourcesT } from '../../shared/api.js';
 import { CONTAINER_OWN_NAMES, INIT_PROCESS } from '../../shared/api.js';
 import { CorralError, errors } from '../../shared/errors.js';
@@ -17,7 +18,7 @@ import { ContainerRecord, ProcessRecord, runtimeConfig, type ContainerRecordT, t
 
 export type { ContainerRecordT, ExecOptions, ProcessRecordT } from './records.js';
 import { checkTransition, containerState, type Operation } from './decide.js';
-import { makeDurable, readJsonSync, removeAside, removeSmallTree, removeTree, renameAside, writeJsonAtomic } from './files.js';
+import { makeDurable, readJsonSync, removeAside, removeTree, renameAside, writeJsonAtomic } from './files.js';
 import type { Layout } from './layout.js';
 import { readExitFile, type ExitFile } from './exit-file.js';
 import { oomCounterFile, startTime, waitForEnd } from './procinfo.js';
@@ -431,12 +432,9 @@ export class Container {
     const own = renameAside(this.deps.layout.containerDir(this.id));
     const runtime = renameAside(this.deps.layout.runtimeContainerDir(this.id));
     trace('delete.committed', this.id);
-    // runc's and conmon's files are a handful, never a mount: removed at once, without a dozen
-    // thread-pool round trips; an image's folder may hold whatever the container wrote in its
-    // overlay, so that one goes through removeTree (its mount first, then off the main thread)
-    if (runtime) rmSync(runtime, { recursive: true, force: true });
-    if (own && this.record.image) await removeTree(own);
-    else if (own) await removeSmallTree(own);
+    // side by side, off the main thread (a thousand deletes at once must not queue behind each other's
+    // unlinks); runc's and conmon's folder is never a mount point's parent: no mountinfo to read
+    await Promise.all([runtime && fs.rm(runtime, { recursive: true, force: true }), own && removeTree(own)]);
     trace('delete.done', this.id);
   }
 

@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DELETING_PREFIX } from './layout.js';
-import { mountsUnderSync, unmountUnder } from './mounts.js';
+import { unmountUnder } from './mounts.js';
 
 const TEMP_SUFFIX = '.tmp';
 
@@ -142,17 +142,6 @@ export function renameAside(dir: string): string | undefined {
 export async function removeTree(dir: string): Promise<void> {
   await unmountUnder(dir);
   await fs.rm(dir, { recursive: true, force: true });
-}
-
-/**
- * removeTree for a folder of corral's own records and logs (a container from
- * a bundle), which nothing mounts on: one synchronous removal, since a
- * handful of files costs less than its thread-pool round trips. If something
- * is mounted there after all (an admin's doing), it takes the careful path.
- */
-export async function removeSmallTree(dir: string): Promise<void> {
-  if (mountsUnderSync(path.resolve(dir)).length) return removeTree(dir);
-  rmSync(dir, { recursive: true, force: true });
 }
 
 /** Finishes deletes that a crash interrupted. */

@@ -37,10 +37,6 @@ export function parseMountinfo(text: string): MountEntry[] {
 
 /** The mounts at DIR or below it, deepest first (the order they must be unmounted in). */
 export async function mountsUnder(dir: string): Promise<MountEntry[]> {
-  return mountsUnderSync(dir);
-}
-
-export function mountsUnderSync(dir: string): MountEntry[] {
   // procfs, read at once: every folder removal asks, and the async read's four thread-pool round trips cost more than the read
   const all = parseMountinfo(readFileSync(MOUNTINFO, 'utf8'));
   return all.filter((m) => m.mountPoint === dir || m.mountPoint.startsWith(dir + '/')).sort((a, b) => b.mountPoint.length - a.mountPoint.length);
