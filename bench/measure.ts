@@ -1,7 +1,8 @@
 // The measurements that apply to every compared tool alike, written once
 // against the Subject interface of ./types.ts: run-to-exit latency (round-robin
-// over all tools, so that a slow drift of the machine spreads over everyone
-// instead of favouring whoever ran first), the start/stop/delete phases of N
+// over all tools in an order shuffled each round, so that a slow drift of the
+// machine, and one tool's leftover work, spread over everyone instead of
+// favouring or burdening one), the start/stop/delete phases of N
 // concurrent long-running containers, and memory with N containers running.
 // Each loop is bounded by a count and a time budget, and stops by itself.
 import { all, checkInterrupted, now, pool, since, sleep } from './exec.js';
@@ -21,7 +22,38 @@ const RSS_SAMPLE_GAP_MS = 100;
 
 export const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/** One counted run per variant per round; one uncounted warm-up first (page cache, first use of an image). */
+/**
+ * The order of the variants changes from round to round (the same orders on
+ * every bench run): a tool's leftover work after its run returns (podman's
+ * conmon runs `podman container cleanup`, a Go program, once the container
+ * has exited; containerd's shim exits) falls on whoever runs next, and in a
+ * fixed order that was always the same tool (corral, after podman).
+ */
+const RUN_ORDER_SEED = 18;
+
+/** mulberry32: a small seeded generator, so the orders repeat from run to run. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A Fisher-Yates shuffle of a copy of ITEMS. */
+function shuffled<T>(items: T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/** One counted run per variant per round, in a shuffled order; one uncounted warm-up first (page cache, first use of an image). */
 export async function measureRunToExit(
   subjects: Subject[],
   runs: number,
@@ -39,9 +71,10 @@ export async function measureRunToExit(
       log(`${e.s.name} ${e.v.label}: ${e.error}`);
     }
   }
+  const random = seededRandom(RUN_ORDER_SEED);
   for (let i = 0; i < runs; i++) {
     checkInterrupted();
-    for (const e of entries) {
+    for (const e of shuffled(entries, random)) {
       if (e.error || e.spent > RUN_BUDGET_MS) continue;
       const id = idFor(`${e.s.name}-r`, i);
       try {

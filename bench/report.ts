@@ -181,7 +181,7 @@ export function markdown(r: Results, scaleSvg = 'latest-scale.svg'): string {
   lines.push('');
   lines.push(`Machine: ${r.machine.cpus} cores (${r.machine.cpuModel}), ${gib} GiB memory, Linux ${r.machine.kernel}, cgroup ${r.machine.cgroup}, Node ${r.machine.node}.`);
   lines.push(`Versions: ${TOOLS.map((t) => `${t}: ${r.tools[t].version ?? 'not run'}`).join('; ')}.`);
-  lines.push(`Run-to-exit: ${r.params.runs} runs each after one warm-up, round-robin over the tools; the container prints one line (/bin/echo hi) from the same busybox root filesystem in every tool. Whole run: ${Math.round(r.durationSeconds)} s; 1-minute load average ${r.loadAverage.start.toFixed(2)} at the start, ${r.loadAverage.end.toFixed(2)} at the end. The machine is shared (other sessions run their tests on it meanwhile): the figures are noisy, which the round-robin spreads over every tool alike rather than removes.`);
+  lines.push(`Run-to-exit: ${r.params.runs} runs each after one warm-up, round-robin over the tools in an order shuffled each round (the same orders every bench run); the container prints one line (/bin/echo hi) from the same busybox root filesystem in every tool. Whole run: ${Math.round(r.durationSeconds)} s; 1-minute load average ${r.loadAverage.start.toFixed(2)} at the start, ${r.loadAverage.end.toFixed(2)} at the end. The machine is shared (other sessions run their tests on it meanwhile): the figures are noisy, which the round-robin spreads over every tool alike rather than removes.`);
   lines.push('');
   lines.push('## Goals');
   lines.push('');

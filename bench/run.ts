@@ -261,7 +261,7 @@ async function main(): Promise<number> {
 
     if (phases.includes('run')) {
       checkInterrupted();
-      log(`run-to-exit: ${params.runs} runs each, round-robin over ${subjects.map((s) => s.name).join(', ')}`);
+      log(`run-to-exit: ${params.runs} runs each, round-robin in shuffled orders over ${subjects.map((s) => s.name).join(', ')}`);
       const rte = await measureRunToExit(subjects, params.runs, id, log);
       for (const [s, rec] of rte) tools[s.name].runToExit = rec;
     }
