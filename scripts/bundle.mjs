@@ -33,6 +33,25 @@ const noZodLocales = {
   },
 };
 
+/**
+ * pino asks node:worker_threads for isMainThread and, through thread-stream,
+ * for Worker, both for its transports; loading the module costs corrald about
+ * 1.5 MiB (its code and the node internals it brings). corrald logs from its
+ * main thread to a synchronous fd destination and has no transport, so pino
+ * gets exactly that answer, and a Worker that says why it is not there.
+ */
+const pinoOnMainThread = {
+  name: 'pino-on-main-thread',
+  setup(b) {
+    const fromPino = new RegExp(`node_modules\\${path.sep}(pino|thread-stream)\\${path.sep}`);
+    b.onResolve({ filter: /^(node:)?worker_threads$/ }, (args) => (fromPino.test(args.importer) ? { path: 'worker_threads', namespace: 'pino-on-main-thread' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'pino-on-main-thread' }, () => ({
+      contents: "exports.isMainThread = true; exports.Worker = class Worker { constructor() { throw new Error('pino transports are not part of corrald'); } };",
+      loader: 'js',
+    }));
+  },
+};
+
 fs.rmSync(path.join(dist, chunks), { recursive: true, force: true });
 const result = await build({
   entryPoints: { corrald: path.join(top, 'daemon/main.ts') },
@@ -50,7 +69,7 @@ const result = await build({
   // loaded by node from node_modules: a native N-API module (the SEQPACKET attach socket) cannot be
   // bundled, and grpc and ws are loaded only when the CRI is on (daemon/cri/server.ts imports them dynamically)
   external: ['node-unix-socket', '@grpc/grpc-js', '@grpc/proto-loader', 'ws'],
-  plugins: [noZodLocales],
+  plugins: [noZodLocales, pinoOnMainThread],
   logLevel: 'warning',
 });
 
