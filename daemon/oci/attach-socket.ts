@@ -6,7 +6,7 @@
 // relay. Packets out of conmon are `[stream byte][up to 8192 bytes]`; packets
 // into it are raw bytes, at most ATTACH_INPUT_PACKET_BYTES each. The package
 // is imported on the first attach: its loader asks for a whole process.report
-// to tell glibc from musl and maps a native library, about 1.5 MiB that a
+// to tell glibc from musl and maps a native library, about 3 MiB that a
 // corrald whose containers have no stdin or terminal never needs.
 import fs from 'node:fs';
 import type { SeqpacketSocket } from 'node-unix-socket';
