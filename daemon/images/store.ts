@@ -12,12 +12,11 @@
 // one thing that deletes blobs, waits for every job in flight.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ContainerStateT, ImageT, NotificationOf, ParsedParamsOf, ResultOf } from '../../shared/api.js';
 import { CorralError, errors } from '../../shared/errors.js';
 import { DIGEST, parseRef, RefError } from '../../shared/image-ref.js';
-import { diskUsage, readJson, removeTree, writeFileAtomic, writeJsonAtomic } from '../runtime/files.js';
+import { diskUsage, randomSuffix, readJson, removeTree, writeFileAtomic, writeJsonAtomic } from '../runtime/files.js';
 import type { Layout } from '../runtime/layout.js';
 import type { ImageSource } from '../runtime/container-spec.js';
 import { isSameProcess, waitForEnd } from '../runtime/procinfo.js';
@@ -468,7 +467,7 @@ export class ImageStore {
   /** A job: a folder of its own under jobs/, removed whatever happens; prune waits for it. */
   private async runJob<T>(kind: string, work: (dir: string) => Promise<T>): Promise<T> {
     return this.gate.shared(async () => {
-      const dir = path.join(this.layout.imageJobsDir, `${kind}-${randomBytes(6).toString('hex')}`);
+      const dir = path.join(this.layout.imageJobsDir, `${kind}-${randomSuffix()}`);
       await fs.mkdir(dir, { recursive: true });
       try {
         return await work(dir);

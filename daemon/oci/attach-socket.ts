@@ -4,9 +4,12 @@
 // N-API SeqpacketSocket does, kept behind this one module so that the package
 // can be swapped for another (or an addon of our own) without touching the
 // relay. Packets out of conmon are `[stream byte][up to 8192 bytes]`; packets
-// into it are raw bytes, at most ATTACH_INPUT_PACKET_BYTES each.
+// into it are raw bytes, at most ATTACH_INPUT_PACKET_BYTES each. The package
+// is imported on the first attach: its loader asks for a whole process.report
+// to tell glibc from musl and maps a native library, about 3 MiB that a
+// corrald whose containers have no stdin or terminal never needs.
 import fs from 'node:fs';
-import { SeqpacketSocket } from 'node-unix-socket';
+import type { SeqpacketSocket } from 'node-unix-socket';
 import { CorralError } from '../../shared/errors.js';
 
 /** conmon reads 32768 bytes per packet: a larger packet would lose its tail. */
@@ -30,17 +33,20 @@ export interface AttachConnection {
   close(): void;
 }
 
+let seqpacket: Promise<typeof import('node-unix-socket')> | undefined;
+
 /**
  * Connects to the attach socket in FOLDER. The path goes through
  * /proc/self/fd of the folder held open, as podman does, so that a long
  * --state never meets the 108-byte limit of a socket address.
  */
-export function connectAttach(folder: string, h: AttachHandlers): Promise<AttachConnection> {
+export async function connectAttach(folder: string, h: AttachHandlers): Promise<AttachConnection> {
+  const { SeqpacketSocket } = await (seqpacket ??= import('node-unix-socket'));
   let dirFd: number;
   try {
     dirFd = fs.openSync(folder, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
   } catch (err) {
-    return Promise.reject(new CorralError('invalid_state', `the process has no attach socket (${(err as NodeJS.ErrnoException).code}); it has exited or its monitor is gone`, { cause: err }));
+    throw new CorralError('invalid_state', `the process has no attach socket (${(err as NodeJS.ErrnoException).code}); it has exited or its monitor is gone`, { cause: err });
   }
   const sock = new SeqpacketSocket();
   return new Promise<AttachConnection>((resolve, reject) => {

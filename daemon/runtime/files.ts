@@ -5,11 +5,20 @@
 import { closeSync, fsync, lstatSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { DELETING_PREFIX } from './layout.js';
 import { unmountUnder } from './mounts.js';
 
 const TEMP_SUFFIX = '.tmp';
+
+/**
+ * Eight random hex digits that keep a temp or set-aside name apart from any
+ * other. Math.random rather than node:crypto, whose loading alone costs
+ * corrald about 1 MiB: the names need to differ, not to be unguessable (they
+ * live in root's own folders).
+ */
+export function randomSuffix(): string {
+  return Math.floor(Math.random() * 0x1_0000_0000).toString(16).padStart(8, '0');
+}
 
 /**
  * DURABLE false skips both fsyncs: the rename still makes the write atomic
@@ -24,7 +33,7 @@ const TEMP_SUFFIX = '.tmp';
  */
 export async function writeFileAtomic(file: string, data: string | Buffer, durable = true): Promise<void> {
   const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
+  const tmp = path.join(dir, `.${path.basename(file)}.${randomSuffix()}${TEMP_SUFFIX}`);
   const fd = openSync(tmp, 'w', 0o600);
   try {
     writeFileSync(fd, data);
@@ -133,7 +142,7 @@ export function renameAside(dir: string): string | undefined {
     unlinkSync(dir);
     return undefined;
   }
-  const aside = path.join(path.dirname(dir), `${DELETING_PREFIX}${path.basename(dir)}-${randomBytes(4).toString('hex')}`);
+  const aside = path.join(path.dirname(dir), `${DELETING_PREFIX}${path.basename(dir)}-${randomSuffix()}`);
   renameSync(dir, aside);
   return aside;
 }

@@ -5,7 +5,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as loader from '@grpc/proto-loader';
-import { protoPath } from '../../daemon/cri/server.js';
+import { protoPath } from '../../daemon/cri/grpc.js';
 import type { Client } from '../../shared/client.js';
 import { startDaemon, type DaemonHandle } from './daemon.js';
 import { buildTestImages, scratch, startRegistry, type Registry, type TestImages } from './images.js';
