@@ -70,11 +70,12 @@ export interface CorralSubject extends Subject {
   measureApi(opts: { records: number[]; connections: number[]; seconds: number; idFor: (i: number) => string }): Promise<ApiResult>;
 }
 
-export async function corralSubject(work: string, bundles: Bundles, log: (line: string) => void, opts: CorralOptions = {}, name = 'corral'): Promise<CorralSubject> {
+/** WORK: the run's folder on disk (--root); VOLATILE: its runtime folder, a tmpfs where there is one (--state), see run.ts. */
+export async function corralSubject(work: string, volatile: string, bundles: Bundles, log: (line: string) => void, opts: CorralOptions = {}, name = 'corral'): Promise<CorralSubject> {
   if (!fs.existsSync(DAEMON_MAIN)) throw new Error(`${DAEMON_MAIN} is missing: the daemon is not built (npm run build)`);
   const dir = path.join(work, name);
   const root = path.join(dir, 'root');
-  const state = path.join(dir, 'state');
+  const state = path.join(volatile, name, 'state');
   const socket = path.join(state, 'corrald.sock');
   fs.mkdirSync(root, { recursive: true });
   fs.mkdirSync(state, { recursive: true });

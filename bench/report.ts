@@ -53,6 +53,8 @@ function rows(r: Results): Row[] {
     { figure: 'run-to-exit, p95 (corral: fresh socat per call)', unit: 'ms', cell: runToExit('p95', 'socat per call') },
     { figure: 'run-to-exit, median (corral: socket client; runc: split create/start/wait/delete)', unit: 'ms', cell: runToExit('median', 'socket client', 'runc split') },
     { figure: 'run-to-exit, p95 (corral: socket client; runc: split)', unit: 'ms', cell: runToExit('p95', 'socket client', 'runc split') },
+    { figure: 'run-to-exit, median (corral: socket client; runc: conmon split, the floor of a conmon-based tool)', unit: 'ms', cell: runToExit('median', 'socket client', 'conmon split') },
+    { figure: 'run-to-exit, p95 (corral: socket client; runc: conmon split)', unit: 'ms', cell: runToExit('p95', 'socket client', 'conmon split') },
     { figure: 'run-to-exit from the image, median (corral: from image; runc: the bundle)', unit: 'ms', cell: runToExit('median', 'from image') },
     { figure: 'run-to-exit from the image, p95 (corral: from image)', unit: 'ms', cell: runToExit('p95', 'from image') },
     { figure: `start ${c} concurrently`, unit: 'ms', cell: (t) => from(t.concurrent, (v) => v.startMs) },
@@ -180,6 +182,7 @@ export function markdown(r: Results, scaleSvg = 'latest-scale.svg'): string {
   if (r.mode === 'partial') lines.push('', `Phases measured: ${r.phases.join(', ')}.`);
   lines.push('');
   lines.push(`Machine: ${r.machine.cpus} cores (${r.machine.cpuModel}), ${gib} GiB memory, Linux ${r.machine.kernel}, cgroup ${r.machine.cgroup}, Node ${r.machine.node}.`);
+  if (r.machine.runtimeState) lines.push('', `Where the tools keep their files: ${r.machine.runtimeState}.`);
   lines.push(`Versions: ${TOOLS.map((t) => `${t}: ${r.tools[t].version ?? 'not run'}`).join('; ')}.`);
   lines.push(`Run-to-exit: ${r.params.runs} runs each after one warm-up, round-robin over the tools in an order shuffled each round (the same orders every bench run); the container prints one line (/bin/echo hi) from the same busybox root filesystem in every tool. Whole run: ${Math.round(r.durationSeconds)} s; 1-minute load average ${r.loadAverage.start.toFixed(2)} at the start, ${r.loadAverage.end.toFixed(2)} at the end. The machine is shared (other sessions run their tests on it meanwhile): the figures are noisy, which the round-robin spreads over every tool alike rather than removes.`);
   lines.push('');

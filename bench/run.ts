@@ -113,6 +113,29 @@ function failTool(t: ToolResult, reason: string): void {
   t.runToExit = { all: f };
 }
 
+/** statfs f_type of a tmpfs. */
+const TMPFS_MAGIC = 0x01021994;
+/** Where a host keeps runtime state in memory: /dev/shm is a tmpfs wherever glibc's shm_open works. */
+const VOLATILE_PARENT = '/dev/shm';
+
+/**
+ * The run's folder for runtime state (corrald's --state, runc's --root,
+ * containerd's state, podman's runroot): a tmpfs, as /run is on any systemd
+ * host and as corrald's default /run/corral assumes, while persistent data
+ * (corrald's --root and the peers' roots) stays in WORK on disk. This host's
+ * /run is on its disk, where runc's and conmon's O_SYNC pid files and
+ * corrald's runtime files cost a journal commit each that a real host never
+ * pays. Falls back to WORK where there is no tmpfs.
+ */
+function volatileFolder(work: string): string {
+  try {
+    if (fs.statfsSync(VOLATILE_PARENT).type === TMPFS_MAGIC) return fs.mkdtempSync(path.join(VOLATILE_PARENT, 'corral-bench-run-'));
+  } catch {
+    // no /dev/shm
+  }
+  return path.join(work, 'run');
+}
+
 function cgroupMode(): string {
   if (fs.existsSync('/sys/fs/cgroup/cgroup.controllers')) return 'v2';
   return fs.existsSync('/sys/fs/cgroup/unified') ? 'v1 (hybrid)' : 'v1';
@@ -135,6 +158,7 @@ async function main(): Promise<number> {
   const params = quick ? QUICK : FULL;
   const started = Date.now();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'corral-bench-'));
+  const volatile = volatileFolder(work);
   const tag = crypto.randomBytes(3).toString('hex');
   const id = (what: string, i: number) => `cb${tag}-${what}-${i}`;
   log(`${mode} run in ${work}: ${only.join(', ')}; phases ${phases.join(', ')}`);
@@ -147,7 +171,18 @@ async function main(): Promise<number> {
     phases,
     date: new Date().toISOString(),
     durationSeconds: 0,
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown', memoryBytes: os.totalmem(), kernel: os.release(), node: process.version, cgroup: cgroupMode() },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+      memoryBytes: os.totalmem(),
+      kernel: os.release(),
+      node: process.version,
+      cgroup: cgroupMode(),
+      runtimeState:
+        volatile === path.join(work, 'run')
+          ? 'everything on disk (no tmpfs at /dev/shm)'
+          : `runtime state (corrald's --state, runc's --root, containerd's state, podman's --runroot and --tmpdir) on a tmpfs under ${VOLATILE_PARENT}, as /run is on a systemd host; persistent data (corrald's --root, the peers' roots, the bundles) on disk`,
+    },
     loadAverage: { start: os.loadavg()[0], end: NaN },
     params,
     tools,
@@ -164,6 +199,7 @@ async function main(): Promise<number> {
     }
     subjects.length = 0;
     keepCorralLog();
+    if (volatile !== work) await sweep(volatile, log);
     await sweep(work, log, `cb${tag}-`);
     // the parents containerd and podman make, once the sweep emptied them (a close cut short leaves them)
     for (const parent of [CONTAINERD_NAMESPACE, PODMAN_CGROUP_PARENT]) await rmdirCgroups(parent);
@@ -227,8 +263,8 @@ async function main(): Promise<number> {
     } catch (err) {
       noImage = `the bench image could not be built: ${errorText(err)}`;
     }
-    corral = (await bringUp('corral', () => corralSubject(work, bundles, log, archive ? { imageArchive: archive } : {}))) as CorralSubject | null;
-    const runc = (await bringUp('runc', () => runcSubject(work, bundles.echo))) as RuncSubject | null;
+    corral = (await bringUp('corral', () => corralSubject(work, volatile, bundles, log, archive ? { imageArchive: archive } : {}))) as CorralSubject | null;
+    const runc = (await bringUp('runc', () => runcSubject(work, volatile, bundles.echo))) as RuncSubject | null;
     if (quick) {
       const why = '--quick measures corral and bare runc only';
       tools.containerd = emptyTool(why);
@@ -236,8 +272,8 @@ async function main(): Promise<number> {
     } else {
       const usable = await ensurePackages(PEER_PACKAGES.filter((p) => only.includes(p.name as ToolName)), log);
       for (const [name, make] of [
-        ['containerd', () => containerdSubject(work, archive)],
-        ['podman', () => podmanSubject(work, archive)],
+        ['containerd', () => containerdSubject(work, volatile, archive)],
+        ['podman', () => podmanSubject(work, volatile, archive)],
       ] as const) {
         if (!only.includes(name)) tools[name] = emptyTool('left out with --only');
         else if (usable[name] || noImage) failTool(tools[name], (usable[name] ?? noImage)!);
@@ -364,7 +400,7 @@ async function main(): Promise<number> {
       const traceFile = path.join(work, 'corral-trace.log');
       let profiled: CorralSubject | null = null;
       try {
-        profiled = await corralSubject(work, bundles, log, { trace: traceFile, ...(archive ? { imageArchive: archive } : {}) }, 'corral-profile');
+        profiled = await corralSubject(work, volatile, bundles, log, { trace: traceFile, ...(archive ? { imageArchive: archive } : {}) }, 'corral-profile');
         subjects.push(profiled);
         const froms = [{ bundle: bundles.echo }, ...(profiled.imageRef ? [{ image: profiled.imageRef, args: ['/bin/echo', 'hi'] }] : [])];
         const [bundle, image] = await measureProfiles(profiled, traceFile, froms, params.profileRuns, (k, i) => id(k ? 'corral-pi' : 'corral-p', i), runc?.splitHops ?? null);

@@ -198,7 +198,7 @@ export interface Results {
   phases: Phase[];
   date: string;
   durationSeconds: number;
-  machine: { cpus: number; cpuModel: string; memoryBytes: number; kernel: string; node: string; cgroup: string };
+  machine: { cpus: number; cpuModel: string; memoryBytes: number; kernel: string; node: string; cgroup: string; runtimeState?: string };
   /** 1-minute load average at the start and the end: other work on the machine shows here. */
   loadAverage: { start: number; end: number };
   params: Params;

@@ -23,7 +23,7 @@ const STOP_WAIT_TIMEOUT_MS = 60_000;
 const STOP_DAEMON_TIMEOUT_MS = 15_000;
 const POLL_MS = 20;
 
-export async function containerdSubject(work: string, imageArchive: string): Promise<Subject> {
+export async function containerdSubject(work: string, volatile: string, imageArchive: string): Promise<Subject> {
   const dir = path.join(work, 'containerd');
   fs.mkdirSync(dir, { recursive: true });
   const address = path.join(dir, 'containerd.sock');
@@ -33,7 +33,7 @@ export async function containerdSubject(work: string, imageArchive: string): Pro
     [
       'version = 2',
       `root = "${dir}/root"`,
-      `state = "${dir}/state"`,
+      `state = "${path.join(volatile, 'containerd', 'state')}"`,
       'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
       '[grpc]',
       `  address = "${address}"`,

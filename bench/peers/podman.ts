@@ -24,13 +24,15 @@ const CLEANUP_TIMEOUT_MS = 120_000;
 // and runc refuses to set them.
 const RUN_FLAGS = ['--pull', 'never', '--runtime', 'runc', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
 
-export async function podmanSubject(work: string, imageArchive: string): Promise<Subject> {
+export async function podmanSubject(work: string, volatile: string, imageArchive: string): Promise<Subject> {
   const dir = path.join(work, 'podman');
-  for (const d of ['root', 'runroot', 'tmp']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+  const runtime = path.join(volatile, 'podman');
+  fs.mkdirSync(path.join(dir, 'root'), { recursive: true });
+  for (const d of ['runroot', 'tmp']) fs.mkdirSync(path.join(runtime, d), { recursive: true });
   const global = [
     '--root', path.join(dir, 'root'),
-    '--runroot', path.join(dir, 'runroot'),
-    '--tmpdir', path.join(dir, 'tmp'),
+    '--runroot', path.join(runtime, 'runroot'),
+    '--tmpdir', path.join(runtime, 'tmp'),
     '--cgroup-manager', 'cgroupfs',
     '--events-backend', 'file',
   ];

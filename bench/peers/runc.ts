@@ -5,10 +5,16 @@
 // for (issue 18): `runc create`, `runc start`, the wait for the exit and
 // `runc delete`, each a runc process, driven the cheapest way there is (spawned
 // straight from here, no shell, no conmon): the container's stdout is a pipe
-// that runc create hands to it, and its end is the exit. runc has no detached
-// lifecycle or monitor, so it takes part in the run-to-exit figure only.
+// that runc create hands to it, and its end is the exit. A third way, the
+// "conmon split", is the floor of any conmon-based supervisor: corrald's own
+// conmon launch (daemon/oci/conmon.ts, the same flags and pipes), `runc
+// start`, conmon's exit file, `runc delete`, with no records, queue or socket.
+// runc has no detached lifecycle or monitor, so it takes part in the
+// run-to-exit figure only.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
+import { launchConmon } from '../../daemon/oci/conmon.js';
 import { now, run, runOk, since } from '../exec.js';
 import type { Subject } from '../types.js';
 
@@ -51,16 +57,75 @@ function createWithPipe(root: string, bundle: string, id: string): Promise<{ end
   });
 }
 
-export async function runcSubject(work: string, echoBundle: string): Promise<RuncSubject> {
-  const root = path.join(work, 'runc-peer');
+/** Resolves when FILE exists: conmon writes a process's exit file once it has ended. */
+function fileAppears(file: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const watcher = fs.watch(path.dirname(file));
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      watcher.close();
+      if (err) reject(err);
+      else resolve();
+    };
+    const timer = setTimeout(() => done(new Error(`no exit file ${file} in ${timeoutMs} ms`)), timeoutMs);
+    watcher.on('change', () => fs.existsSync(file) && done());
+    // it may have come before the watch
+    if (fs.existsSync(file)) done();
+  });
+}
+
+/** conmon, runc start, the exit file, runc delete: what corrald drives, driven from here with nothing else. */
+async function conmonSplit(root: string, runcPath: string, work: string, volatile: string, bundle: string, id: string): Promise<void> {
+  // where corrald keeps them: the process's record folder and log on disk, the rest in the runtime folder
+  const persist = path.join(work, 'conmon-split', id);
+  const dir = path.join(volatile, 'conmon-split', id);
+  const exitDir = path.join(dir, 'exits');
+  fs.mkdirSync(exitDir, { recursive: true });
+  fs.mkdirSync(persist, { recursive: true });
+  fs.mkdirSync(path.join(dir, 'bundle'));
+  // corrald hands conmon a runtime bundle of its own: config.json there, the root filesystem where the bench bundle has it
+  const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')) as { root: { path: string } };
+  config.root.path = path.resolve(bundle, config.root.path);
+  fs.writeFileSync(path.join(dir, 'bundle', 'config.json'), JSON.stringify(config));
+  await launchConmon({
+    containerId: id,
+    session: id,
+    bundle: path.join(dir, 'bundle'),
+    pidFile: path.join(dir, 'pid'),
+    conmonPidFile: path.join(dir, 'conmon.pid'),
+    exitDir,
+    persistDir: persist,
+    logFile: path.join(persist, 'log'),
+    socketDir: dir,
+    runcLogFile: path.join(dir, 'runc.log'),
+    conmon: 'conmon',
+    runtime: runcPath,
+    runcRoot: root,
+    logSizeMax: -1,
+  });
+  const exited = fileAppears(path.join(exitDir, id), RUN_TIMEOUT_MS);
+  await runOk('runc', ['--root', root, 'start', id], { timeoutMs: RUN_TIMEOUT_MS });
+  await exited;
+  await runOk('runc', ['--root', root, 'delete', id], { timeoutMs: RUN_TIMEOUT_MS });
+  const out = fs.readFileSync(path.join(persist, 'log'), 'utf8');
+  if (!out.includes('hi')) throw new Error(`conmon split ${id} logged ${JSON.stringify(out)}, not "hi"`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(persist, { recursive: true, force: true });
+}
+
+export async function runcSubject(work: string, volatile: string, echoBundle: string): Promise<RuncSubject> {
+  const root = path.join(volatile, 'runc-peer');
   const version = (await runOk('runc', ['--version'], { timeoutMs: VERSION_TIMEOUT_MS })).stdout.split('\n')[0].trim();
   const splitHops: SplitHops[] = [];
+  // conmon wants the runtime by its path, as corrald gives it
+  const runcPath = (await runOk('sh', ['-c', 'command -v runc'], { timeoutMs: VERSION_TIMEOUT_MS })).stdout.trim();
   return {
     name: 'runc',
     version,
     notes: [
       'runc --root of its own; `runc run --bundle` of the bench bundle, which runc deletes on exit',
       '"runc split": `runc create` (the container\'s stdout a pipe to the bench), `runc start`, the end of that pipe (the exit), `runc delete --force`, each spawned straight from Node: what a monitor-based tool cannot do with fewer runc processes',
+      '"conmon split": corrald\'s own conmon launch code (daemon/oci/conmon.ts: conmon runs `runc create`, its pid on the sync pipe), `runc start`, conmon\'s exit file (inotify), `runc delete`, driven from Node with no records, queue or socket: the floor of a conmon-based supervisor such as corral or podman',
     ],
     splitHops,
     runToExit: [
@@ -88,6 +153,10 @@ export async function runcSubject(work: string, echoBundle: string): Promise<Run
           splitHops.push({ create, start, exitSeen, delete: since(t) });
           if (!out.includes('hi')) throw new Error(`runc split ${id} printed ${JSON.stringify(out)}, not "hi"`);
         },
+      },
+      {
+        label: 'conmon split',
+        run: (id) => conmonSplit(root, runcPath, work, volatile, echoBundle, id),
       },
     ],
     async close() {

@@ -69,6 +69,8 @@ export class Container {
   readonly unrecorded: string[] = [];
   /** runc no longer knows the container: releaseRuntime removed it after init's exit was recorded. */
   private runtimeReleased = false;
+  /** The fsyncs of init's record with its pid, left running by create (see launch). */
+  private unsynced: Promise<void> | undefined;
   /** releaseSoon's runc delete, once started. */
   private releasing: Promise<void> | undefined;
   /** Process folders whose process.json is there but unreadable: not corral's writing (recovery rebuilds or sets them aside). */
@@ -134,7 +136,7 @@ export class Container {
         await c.mountRootfs();
         trace('rootfs.mounted', id);
       }
-      await c.launch(INIT_PROCESS, spec.process, runtimeConfig(spec, bundle), { logFile: o.initLog, stdin: o.stdin && !spec.process.terminal });
+      await c.launch(INIT_PROCESS, spec.process, runtimeConfig(spec, bundle), { logFile: o.initLog, stdin: o.stdin && !spec.process.terminal, deferSync: true });
       await durable;
       trace('create.recorded', id);
       c.runcStatus = 'created';
@@ -189,7 +191,17 @@ export class Container {
    * before conmon starts (pid null), so a crash in between leaves a record
    * recovery can finish or roll back.
    */
-  private async launch(processId: string, spec: OciProcessT, config?: OciSpecT, io: { stdin?: boolean; attachReady?: () => Promise<void>; logFile?: string } = {}): Promise<ProcessRecordT> {
+  /**
+   * DEFERSYNC: the record with the pid is written, but its fsyncs are left
+   * running for flush() (start runs them beside `runc start`); whoever
+   * answers must flush first.
+   */
+  private async launch(
+    processId: string,
+    spec: OciProcessT,
+    config?: OciSpecT,
+    io: { stdin?: boolean; attachReady?: () => Promise<void>; logFile?: string; deferSync?: boolean } = {},
+  ): Promise<ProcessRecordT> {
     const { layout } = this.deps;
     const id = this.id;
     try {
@@ -240,15 +252,29 @@ export class Container {
       rec.conmonPid = launched.conmonPid;
       rec.conmonStart = await startTime(launched.conmonPid);
     }
-    await writeJsonAtomic(layout.processFile(id, processId), rec);
+    if (!io.deferSync) {
+      await writeJsonAtomic(layout.processFile(id, processId), rec);
+      return rec;
+    }
+    await writeJsonAtomic(layout.processFile(id, processId), rec, false);
+    this.unsynced = makeDurable(layout.processFile(id, processId));
+    this.unsynced.catch(() => {}); // flush() reports it
     return rec;
+  }
+
+  /** Waits for the fsyncs a create left running (see launch); a no-op when there are none. */
+  async flush(): Promise<void> {
+    const pending = this.unsynced;
+    this.unsynced = undefined;
+    await pending;
   }
 
   async start(): Promise<void> {
     this.check('start');
     // after a reboot, or an admin's umount, the host's view of the rootfs is gone: the container's own survives in its namespace
     await this.mountRootfs();
-    await this.deps.runtime.start(this.id);
+    // init's record with its pid reaches the disk while runc starts it
+    await Promise.all([this.deps.runtime.start(this.id), this.flush()]);
     trace('runc.start', this.id);
     this.runcStatus = 'running';
     const oomCounter = this.init?.pid ? await oomCounterFile(this.init.pid) : undefined;

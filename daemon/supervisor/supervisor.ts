@@ -117,14 +117,14 @@ export class Supervisor {
         // exits found by the watch queue behind this task, so they are reported after the create
         this.containers.set(c.id, c);
         this.exits.watch(c, c.init!);
-        if (p.start) {
-          try {
-            await c.start();
-          } catch (err) {
-            this.forget(c.id);
-            await c.destroyQuietly();
-            throw err;
-          }
+        try {
+          // without a start, the answer waits for init's record to be on disk (start waits for it itself)
+          if (p.start) await c.start();
+          else await c.flush();
+        } catch (err) {
+          this.forget(c.id);
+          await c.destroyQuietly();
+          throw err;
         }
         this.emit(c, { type: 'container.create' });
         this.log.info({ id: c.id, processPid: c.init?.pid, bundle: c.bundle, image: c.record.image?.ref }, 'container created');
