@@ -51,9 +51,9 @@ const HOPS: HopSpec[] = [
   { hop: 'client:recv:container.wait', after: ['reply:container.wait'], party: 'socket', note: 'the reply written and across the socket' },
   { hop: 'client:send:container.delete', after: ['client:recv:container.wait'], party: 'socket', note: 'the client sends container.delete' },
   { hop: 'read:container.delete', after: ['client:send:container.delete'], party: 'socket', note: 'the request is read' },
-  { hop: 'runc.delete', after: ['read:container.delete', 'exit.recorded'], party: 'runtime', note: "`runc delete`, started as soon as the exit was noted (beside its record's fsyncs), done" },
-  { hop: 'delete.committed', after: ['runc.delete'], party: 'corrald', note: "the monitor's end awaited (polled from 1 ms, doubling to 10); the commit: both folders renamed aside" },
-  { hop: 'delete.done', after: ['delete.committed'], party: 'corrald', note: "both folders removed side by side (an image's: umount(8) spawned)" },
+  { hop: 'delete.committed', after: ['read:container.delete'], party: 'corrald', note: "the monitor's end awaited (polled from 1 ms, doubling to 10); the commit: the container's folder renamed aside, its removal started" },
+  { hop: 'runc.delete', after: ['delete.committed', 'exit.recorded'], party: 'runtime', note: "`runc delete`, started as soon as the exit was noted (beside its record's fsyncs), done" },
+  { hop: 'delete.done', after: ['runc.delete'], party: 'corrald', note: "the runtime folder renamed aside; both folders' removal done (an image's: umount(8) spawned)" },
   { hop: 'reply:container.delete', after: ['delete.done'], party: 'corrald', note: 'the event; the reply about to be written' },
   { hop: 'client:recv:container.delete', after: ['reply:container.delete'], party: 'socket', note: 'the reply written and across the socket' },
 ];

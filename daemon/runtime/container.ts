@@ -443,25 +443,46 @@ export class Container {
   }
 
   /**
-   * Deletes the container: runc forgets it and its monitors end (they write
-   * into both folders until then), then the commit, both folders renamed
-   * aside, after which it is gone for recovery too (which finishes the
-   * removal after a crash), then both are removed side by side (an image's
-   * overlay unmounted). The caller has made sure init has exited (or forces).
+   * Deletes the container: runc forgets it, its monitors end (they write
+   * into both folders until then), and the commit, its folder renamed aside,
+   * after which it is gone for recovery too (which finishes the removal after
+   * a crash); both folders are then removed (an image's overlay unmounted).
+   * When every process's exit is recorded, as after a run to its end, the
+   * monitors have written all they will, so the commit and the removal of
+   * the container's folder need not wait for runc: they run beside `runc
+   * delete`. The caller has made sure init has exited (or forces).
    */
   async delete(): Promise<void> {
-    await this.removeRuntime();
-    trace('runc.delete', this.id);
+    const { layout } = this.deps;
     // a deleted container leaves nothing running: each monitor writes its exit file, then exits
     const monitors = [...this.processes.values()].filter((p) => p.conmonPid).map((p) => ({ pid: p.conmonPid!, start: p.conmonStart }));
-    await waitForEnd(monitors, MONITOR_EXIT_WAIT_MS);
-    const own = renameAside(this.deps.layout.containerDir(this.id));
-    const runtime = renameAside(this.deps.layout.runtimeContainerDir(this.id));
-    trace('delete.committed', this.id);
-    // side by side, off the main thread (a thousand deletes at once must not queue behind each other's
-    // unlinks); runc's and conmon's folder is never a mount point's parent: no mountinfo to read
-    await Promise.all([runtime && fs.rm(runtime, { recursive: true, force: true }), own && removeTree(own)]);
+    const ended = [...this.processes.values()].every((p) => p.exitStatus !== undefined);
+    let removing: Promise<void> | undefined;
+    if (ended) {
+      await waitForEnd(monitors, MONITOR_EXIT_WAIT_MS);
+      removing = this.commitDelete();
+    }
+    try {
+      await this.removeRuntime();
+    } finally {
+      await removing?.catch(() => undefined); // its own failure is reported below, after runc's
+    }
+    trace('runc.delete', this.id);
+    if (!ended) {
+      await waitForEnd(monitors, MONITOR_EXIT_WAIT_MS);
+      removing = this.commitDelete();
+    }
+    // runc's and conmon's folder is never a mount point's parent: no mountinfo to read
+    const runtime = renameAside(layout.runtimeContainerDir(this.id));
+    await Promise.all([runtime && fs.rm(runtime, { recursive: true, force: true }), removing]);
     trace('delete.done', this.id);
+  }
+
+  /** The commit of a delete, the container's folder renamed aside, then its removal (off the main thread). */
+  private commitDelete(): Promise<void> {
+    const own = renameAside(this.deps.layout.containerDir(this.id));
+    trace('delete.committed', this.id);
+    return own ? removeTree(own) : Promise.resolve();
   }
 
   private async removeRuntime(): Promise<void> {
