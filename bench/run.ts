@@ -70,10 +70,16 @@ function parseArgs(argv: string[]) {
   const onlyTools: ToolName[] = [];
   const onlyPhases: Phase[] = [];
   let partial = false;
+  let stateOnDisk = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') quick = true;
     else if (a === '--out') out = argv[++i] ?? null;
+    else if (a === '--state-on-disk') {
+      // this host's own layout (its /run on disk), for comparison with the tmpfs default; never a committed run
+      stateOnDisk = true;
+      partial = true;
+    }
     else if (a === '--only') {
       partial = true;
       for (const w of (argv[++i] ?? '').split(',').filter(Boolean)) {
@@ -85,7 +91,7 @@ function parseArgs(argv: string[]) {
         }
       }
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write(`usage: npm run bench [-- --quick] [--out FILE.json] [--only TOOL|PHASE,...]\n  tools: ${TOOLS.join(', ')}; phases: ${PHASES.join(', ')}\n`);
+      process.stdout.write(`usage: npm run bench [-- --quick] [--out FILE.json] [--only TOOL|PHASE,...] [--state-on-disk]\n  tools: ${TOOLS.join(', ')}; phases: ${PHASES.join(', ')}\n  --state-on-disk: runtime state on disk instead of a tmpfs (a partial run)\n`);
       process.exit(0);
     } else {
       process.stderr.write(`bench: unknown argument ${a}\n`);
@@ -97,7 +103,7 @@ function parseArgs(argv: string[]) {
   const tools = onlyTools.length ? onlyTools : phases.some((p) => SHARED_PHASES.includes(p)) ? TOOLS : (['corral'] as ToolName[]);
   const mode: Results['mode'] = quick ? 'quick' : partial ? 'partial' : 'full';
   const defaultOut = mode === 'full' ? path.join(TOP, 'bench/results/latest.json') : path.join(os.tmpdir(), `corral-bench-${mode}.json`);
-  return { mode, only: tools, phases, out: path.resolve(out ?? defaultOut), committed: mode === 'full' && out === null };
+  return { mode, only: tools, phases, out: path.resolve(out ?? defaultOut), committed: mode === 'full' && out === null, stateOnDisk };
 }
 
 const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -149,7 +155,7 @@ function writeAtomic(file: string, text: string): void {
 }
 
 async function main(): Promise<number> {
-  const { mode, only, phases, out, committed } = parseArgs(process.argv.slice(2));
+  const { mode, only, phases, out, committed, stateOnDisk } = parseArgs(process.argv.slice(2));
   const quick = mode === 'quick';
   if (process.getuid?.() !== 0) {
     log('run as root: runc, conmon and the peers need it');
@@ -158,7 +164,7 @@ async function main(): Promise<number> {
   const params = quick ? QUICK : FULL;
   const started = Date.now();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'corral-bench-'));
-  const volatile = volatileFolder(work);
+  const volatile = stateOnDisk ? path.join(work, 'run') : volatileFolder(work);
   const tag = crypto.randomBytes(3).toString('hex');
   const id = (what: string, i: number) => `cb${tag}-${what}-${i}`;
   log(`${mode} run in ${work}: ${only.join(', ')}; phases ${phases.join(', ')}`);
@@ -180,7 +186,7 @@ async function main(): Promise<number> {
       cgroup: cgroupMode(),
       runtimeState:
         volatile === path.join(work, 'run')
-          ? 'everything on disk (no tmpfs at /dev/shm)'
+          ? `everything on disk (${stateOnDisk ? '--state-on-disk' : 'no tmpfs at /dev/shm'})`
           : `runtime state (corrald's --state, runc's --root, containerd's state, podman's --runroot and --tmpdir) on a tmpfs under ${VOLATILE_PARENT}, as /run is on a systemd host; persistent data (corrald's --root, the peers' roots, the bundles) on disk`,
     },
     loadAverage: { start: os.loadavg()[0], end: NaN },
