@@ -189,12 +189,9 @@ export class Container {
   /**
    * Runs conmon for PROCESSID and records its pid. The record is written
    * before conmon starts (pid null), so a crash in between leaves a record
-   * recovery can finish or roll back.
-   */
-  /**
-   * DEFERSYNC: the record with the pid is written, but its fsyncs are left
-   * running for flush() (start runs them beside `runc start`); whoever
-   * answers must flush first.
+   * recovery can finish or roll back. DEFERSYNC: the record with the pid is
+   * written, but its fsyncs are left running for flush() (start runs them
+   * beside `runc start`); whoever answers must flush first.
    */
   private async launch(
     processId: string,
