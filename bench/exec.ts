@@ -72,11 +72,14 @@ export async function runOk(cmd: string, args: string[], options: RunOptions): P
 
 const WHICH_TIMEOUT_MS = 5000;
 
-/** Is `cmd` on PATH? */
-export async function have(cmd: string): Promise<boolean> {
+/** Where `cmd` is on PATH, or null. */
+export async function which(cmd: string): Promise<string | null> {
   const r = await run('sh', ['-c', `command -v "$0"`, cmd], { timeoutMs: WHICH_TIMEOUT_MS });
-  return r.code === 0;
+  return r.code === 0 ? r.stdout.trim() : null;
 }
+
+/** Is `cmd` on PATH? */
+export const have = async (cmd: string): Promise<boolean> => (await which(cmd)) !== null;
 
 /**
  * Spawns a long-lived program (a daemon under test), its output appended to a log the caller

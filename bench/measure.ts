@@ -7,6 +7,7 @@
 // Each loop is bounded by a count and a time budget, and stops by itself.
 import { all, checkInterrupted, now, pool, since, sleep } from './exec.js';
 import { monitorMemory, procMemory } from './memory.js';
+import { seeded, shuffled } from './random.js';
 import { summarize, type Summary } from './stats.js';
 import type { ConcurrentResult, Lifecycle, MemoryResult, Outcome, Subject } from './types.js';
 
@@ -31,28 +32,6 @@ export const errorText = (err: unknown) => (err instanceof Error ? err.message :
  */
 const RUN_ORDER_SEED = 18;
 
-/** mulberry32: a small seeded generator, so the orders repeat from run to run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A Fisher-Yates shuffle of a copy of ITEMS. */
-function shuffled<T>(items: T[], random: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
-
 /** One counted run per variant per round, in a shuffled order; one uncounted warm-up first (page cache, first use of an image). */
 export async function measureRunToExit(
   subjects: Subject[],
@@ -71,7 +50,7 @@ export async function measureRunToExit(
       log(`${e.s.name} ${e.v.label}: ${e.error}`);
     }
   }
-  const random = seededRandom(RUN_ORDER_SEED);
+  const random = seeded(RUN_ORDER_SEED);
   for (let i = 0; i < runs; i++) {
     checkInterrupted();
     for (const e of shuffled(entries, random)) {

@@ -125,8 +125,7 @@ function hopTable(from: From, client: Map<string, Stamps>, traced: Map<string, S
     offsets.push(all);
   }
   const specs = HOPS.filter((h) => offsets.every((o) => o.has(h.hop)));
-  // the run ends with the delete's answer; what its queue does after that is off the path
-  const last = specs.some((h) => h.hop === 'client:recv:container.delete') ? 'client:recv:container.delete' : specs.at(-1)!.hop;
+  const last = specs.at(-1)!.hop;
   const costOf = (o: Map<string, number>, h: HopSpec) => {
     const before = h.after.filter((a) => o.has(a));
     return before.length ? o.get(h.hop)! - Math.max(...before.map((a) => o.get(a)!)) : o.get(h.hop)!;

@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { launchConmon } from '../../daemon/oci/conmon.js';
-import { now, run, runOk, since } from '../exec.js';
+import { now, run, runOk, since, which } from '../exec.js';
 import type { Subject } from '../types.js';
 
 const RUN_TIMEOUT_MS = 30_000;
@@ -118,7 +118,7 @@ export async function runcSubject(work: string, volatile: string, echoBundle: st
   const version = (await runOk('runc', ['--version'], { timeoutMs: VERSION_TIMEOUT_MS })).stdout.split('\n')[0].trim();
   const splitHops: SplitHops[] = [];
   // conmon wants the runtime by its path, as corrald gives it
-  const runcPath = (await runOk('sh', ['-c', 'command -v runc'], { timeoutMs: VERSION_TIMEOUT_MS })).stdout.trim();
+  const runcPath = (await which('runc')) ?? 'runc';
   return {
     name: 'runc',
     version,

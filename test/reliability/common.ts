@@ -119,15 +119,3 @@ export async function explained<T>(d: () => DaemonHandle | undefined, fn: () => 
     throw err;
   }
 }
-
-/** mulberry32: a small seeded generator, so the kill instants of a failing run can be replayed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

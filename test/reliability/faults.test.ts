@@ -17,7 +17,8 @@ import path from 'node:path';
 import { DAEMON, startDaemon, uid, runcState, conmonsUnder, until, sleep, forceCleanRuntime, type DaemonHandle } from '../helpers/daemon.js';
 import type { Client } from '../../shared/client.js';
 import { CorralError } from '../../shared/errors.js';
-import { assertConsistent, conmonTarget, explained, rejection, rejectsWith, report, seeded } from './common.js';
+import { assertConsistent, conmonTarget, explained, rejection, rejectsWith, report } from './common.js';
+import { seeded } from '../../bench/random.js';
 
 const handles: DaemonHandle[] = [];
 const cleanups: Array<() => Promise<void> | void> = [];

@@ -13,7 +13,8 @@ import path from 'node:path';
 import { startDaemon, uid, sleep, type DaemonHandle } from '../helpers/daemon.js';
 import { buildTestImages, mountsUnder, scratch, startRegistry, type Registry, type TestImages } from '../helpers/images.js';
 import type { Client } from '../../shared/client.js';
-import { explained, seeded } from './common.js';
+import { explained } from './common.js';
+import { seeded } from '../../bench/random.js';
 
 let dir: string;
 let imgs: TestImages;
